@@ -1,0 +1,155 @@
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { MultiBar, Presets } from 'cli-progress';
+import type { Command } from 'commander';
+import { loadConfig } from '../config.js';
+import { describeSource, type EventSource, sourceRecords } from '../events/eventSources.js';
+import { createKafka, ensureTopics } from '../infra/kafka.js';
+import { createLogger } from '../logger.js';
+import { loadModelFolder } from '../model/modelFolder.js';
+import { trainAndSave } from '../model/trainJob.js';
+import { replayRecords } from '../replay/replay.js';
+import { stackDown, stackUp } from '../stack/index.js';
+import { startWorker } from '../worker/worker.js';
+import { positiveInt, positiveNumber } from './sourceOptions.js';
+
+interface DemoOptions {
+  events: number;
+  rate?: number;
+  dataDir: string;
+  keepStack: boolean;
+}
+
+const TRAIN_FILE = 'taobao-userbehavior-dev.csv';
+const REPLAY_FILE = 'taobao-userbehavior-timeslice-20171126.csv';
+
+function percentile(sorted: readonly number[], q: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] as number;
+}
+
+function sourceFor(dataDir: string, file: string, fallbackSeed: number, events: number): EventSource {
+  const path = join(dataDir, file);
+  return existsSync(path)
+    ? { kind: 'file', file: path, format: 'taobao' }
+    : { kind: 'synthetic', options: { events, seed: fallbackSeed } };
+}
+
+export function registerDemoCommand(program: Command): void {
+  program
+    .command('demo')
+    .description(
+      'bring up the local stack, train or load a model, run the worker on replayed events, and summarise',
+    )
+    .option('--events <n>', 'events to replay', positiveInt, 20_000)
+    .option('--rate <eventsPerSecond>', 'replay rate (default: as fast as possible)', positiveNumber)
+    .option(
+      '--data-dir <dir>',
+      'folder with the Taobao sample files (synthetic events when absent)',
+      '../shared/data',
+    )
+    .option('--keep-stack', 'leave Kafka and Redis running afterwards', false)
+    .action(async (options: DemoOptions) => {
+      const config = loadConfig();
+      const logger = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);
+      const dataDir = resolve(options.dataDir);
+      console.log('seqscore demo\n');
+      const stack = await stackUp({ onProgress: (line) => console.log(`  stack: ${line}`) });
+      let worker: Awaited<ReturnType<typeof startWorker>> | undefined;
+      try {
+        try {
+          const { metadata } = await loadModelFolder(config.model.dir);
+          console.log(`  model: using ${metadata.version} from ${config.model.dir}`);
+        } catch {
+          const source = sourceFor(dataDir, TRAIN_FILE, 1, 40_000);
+          console.log(
+            `  model: none in ${config.model.dir}; training a first one on ${describeSource(source)}`,
+          );
+          const metadata = await trainAndSave(source, {
+            actions: config.events.actions,
+            aliases: config.events.aliases,
+            out: config.model.dir,
+            churnHorizonMs: config.model.churnHorizonMs,
+            epochs: 2,
+            seed: 7,
+            hiddenUnits: 32,
+            trainLength: 20,
+            maxSequenceLength: config.window.size,
+            maxExamples: 4_000,
+            batchSize: 128,
+            onEpochEnd: (epoch, loss) => console.log(`  model: epoch ${epoch} loss ${loss.toFixed(4)}`),
+          });
+          console.log(`  model: saved ${metadata.version} (${metadata.training.examples} examples)`);
+        }
+
+        let processed = 0;
+        let scored = 0;
+        let invalid = 0;
+        const latencies: number[] = [];
+        worker = await startWorker(config, logger, {
+          onBatch: (result) => {
+            processed += result.scored + result.deadLettered + result.skippedExpiredDuplicates;
+            scored += result.scored;
+            invalid += result.deadLettered;
+            latencies.push(...result.latenciesMs);
+          },
+        });
+        console.log(`  worker: metrics on http://${config.metrics.host}:${worker.httpPort}/metrics`);
+
+        const replaySource = sourceFor(dataDir, REPLAY_FILE, 99, options.events);
+        const kafka = createKafka({
+          brokers: config.kafka.brokers,
+          clientId: `${config.kafka.clientId}-demo`,
+        });
+        await ensureTopics(kafka, [{ topic: config.topics.input, partitions: config.topics.partitions }]);
+        console.log(`  replay: ${options.events} events from ${describeSource(replaySource)}\n`);
+
+        const bars = new MultiBar(
+          { format: '  {name} [{bar}] {value}/{total}', hideCursor: true },
+          Presets.shades_grey,
+        );
+        const producedBar = bars.create(options.events, 0, { name: 'produced' });
+        const scoredBar = bars.create(options.events, 0, { name: 'processed' });
+        const startedAt = Date.now();
+        const replay = await replayRecords(kafka, sourceRecords(replaySource), {
+          topic: config.topics.input,
+          limit: options.events,
+          ...(options.rate ? { rate: options.rate } : {}),
+          onProgress: (sent) => {
+            producedBar.update(sent);
+            scoredBar.update(processed);
+          },
+        });
+        producedBar.setTotal(replay.sent);
+        scoredBar.setTotal(replay.sent);
+        const deadline = Date.now() + 180_000;
+        while (processed < replay.sent && Date.now() < deadline) {
+          scoredBar.update(processed);
+          await new Promise((done) => setTimeout(done, 200));
+        }
+        scoredBar.update(processed);
+        bars.stop();
+        const seconds = (Date.now() - startedAt) / 1000;
+        latencies.sort((a, b) => a - b);
+        console.log('\nsummary');
+        console.log(`  events in        ${replay.sent}`);
+        console.log(`  scores out       ${scored}`);
+        console.log(`  invalid (DLQ)    ${invalid}`);
+        console.log(`  not processed    ${Math.max(0, replay.sent - processed)}`);
+        console.log(
+          `  throughput       ${Math.round(processed / seconds)} events/s over ${seconds.toFixed(1)} s`,
+        );
+        console.log(
+          `  latency p50/p95/p99  ${percentile(latencies, 0.5)} / ${percentile(latencies, 0.95)} / ${percentile(latencies, 0.99)} ms` +
+            (options.rate ? '' : ' (replay at full speed: includes queueing behind the replay)'),
+        );
+        console.log(`  model            ${worker.modelVersion}`);
+        if (processed < replay.sent) process.exitCode = 1;
+      } finally {
+        await worker?.stop();
+        if (!options.keepStack && stack.started.length > 0) {
+          await stackDown({ services: stack.started, onProgress: (line) => console.log(`  stack: ${line}`) });
+        }
+      }
+    });
+}

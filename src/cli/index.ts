@@ -1,0 +1,20 @@
+#!/usr/bin/env node
+import { Command } from 'commander';
+import { registerDemoCommand } from './demoCommand.js';
+import { registerReplayCommand } from './replayCommand.js';
+import { registerStackCommand } from './stackCommand.js';
+import { registerTrainCommand } from './trainCommand.js';
+import { registerWorkerCommand } from './workerCommand.js';
+
+const program = new Command()
+  .name('seqscore')
+  .description('Real-time user-behaviour sequence scoring: Kafka in, TensorFlow.js model, Kafka out.')
+  .showHelpAfterError();
+
+registerStackCommand(program);
+registerWorkerCommand(program);
+registerReplayCommand(program);
+registerTrainCommand(program);
+registerDemoCommand(program);
+
+await program.parseAsync(process.argv);

@@ -1,0 +1,187 @@
+import { z } from 'zod';
+
+/**
+ * The one place where seqscore reads its environment. Every variable has a documented default
+ * (README "Configuration"); relations between fields are checked here so that a bad deployment
+ * fails at start-up with every problem listed, not later in the hot loop.
+ */
+
+const DURATION_UNITS_MS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** Parses "500ms", "30s", "15m", "6h", "7d" or a bare number of seconds into milliseconds. */
+export function parseDurationMs(text: string): number {
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)?$/.exec(text.trim());
+  if (!match) throw new Error(`"${text}" is not a duration (use e.g. 500ms, 30s, 15m, 6h, 7d)`);
+  return Math.round(Number(match[1]) * (DURATION_UNITS_MS[match[2] ?? 's'] ?? 1_000));
+}
+
+const duration = z.string().transform((text, ctx) => {
+  try {
+    return parseDurationMs(text);
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: (error as Error).message });
+    return z.NEVER;
+  }
+});
+
+const list = z
+  .string()
+  .transform((text) =>
+    text
+      .split(',')
+      .map((part) => part.trim())
+      .filter((part) => part.length > 0),
+  )
+  .pipe(z.array(z.string()).min(1));
+
+const aliasMap = z.string().transform((text, ctx) => {
+  const aliases: Record<string, string> = {};
+  for (const pair of text.split(',').filter((part) => part.trim().length > 0)) {
+    const [alias, action] = pair.split('=').map((part) => part.trim());
+    if (!alias || !action) {
+      ctx.addIssue({ code: 'custom', message: `"${pair}" is not alias=action` });
+      return z.NEVER;
+    }
+    aliases[alias] = action;
+  }
+  return aliases;
+});
+
+const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max);
+
+const envSchema = z
+  .object({
+    KAFKA_BROKERS: list.default(['127.0.0.1:9092']),
+    KAFKA_CLIENT_ID: z.string().min(1).default('seqscore'),
+    SEQSCORE_GROUP_ID: z.string().min(1).default('seqscore-worker'),
+    SEQSCORE_INPUT_TOPIC: z.string().min(1).default('user-events'),
+    SEQSCORE_OUTPUT_TOPIC: z.string().min(1).default('user-scores'),
+    SEQSCORE_DLQ_TOPIC: z.string().min(1).optional(),
+    SEQSCORE_TOPIC_PARTITIONS: int(1, 10_000).default(6),
+    SEQSCORE_SESSION_TIMEOUT: duration.default(30_000),
+    SEQSCORE_HEARTBEAT_INTERVAL: duration.default(3_000),
+    SEQSCORE_MAX_BATCH: int(1, 100_000).default(500),
+    SEQSCORE_MAX_EVENT_BYTES: int(64, 16 * 1024 * 1024).default(64 * 1024),
+    SEQSCORE_MAX_FUTURE_SKEW: duration.default(86_400_000),
+    REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
+    SEQSCORE_REDIS_PREFIX: z
+      .string()
+      .regex(/^[A-Za-z0-9_.:-]+$/, 'letters, digits and _ . : - only')
+      .default('seqscore'),
+    SEQSCORE_WINDOW_SIZE: int(1, 10_000).default(50),
+    SEQSCORE_DEDUPE_IDS: int(1, 100_000).default(100),
+    SEQSCORE_STATE_TTL: duration.default(7 * 86_400_000),
+    SEQSCORE_ACTIONS: list.default(['view', 'cart', 'fav', 'purchase']),
+    SEQSCORE_ACTION_ALIASES: aliasMap.default({ pv: 'view', buy: 'purchase' }),
+    SEQSCORE_MODEL_DIR: z.string().min(1).default('.seqscore/models/current'),
+    SEQSCORE_CHURN_HORIZON: duration.default(86_400_000),
+    SEQSCORE_TF_BACKEND: z.enum(['auto', 'wasm', 'cpu']).default('auto'),
+    SEQSCORE_METRICS_HOST: z.string().min(1).default('0.0.0.0'),
+    SEQSCORE_METRICS_PORT: int(0, 65_535).default(9464),
+    SEQSCORE_LOG_LEVEL: z
+      .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+      .default('info'),
+  })
+  .superRefine((env, ctx) => {
+    if (env.SEQSCORE_HEARTBEAT_INTERVAL >= env.SEQSCORE_SESSION_TIMEOUT) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['SEQSCORE_HEARTBEAT_INTERVAL'],
+        message: 'must be below SEQSCORE_SESSION_TIMEOUT, or the group evicts a healthy worker',
+      });
+    }
+    if (env.SEQSCORE_DEDUPE_IDS < env.SEQSCORE_WINDOW_SIZE) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['SEQSCORE_DEDUPE_IDS'],
+        message:
+          'must be at least SEQSCORE_WINDOW_SIZE, so that every event in a window is recognised on replay',
+      });
+    }
+    const actions = new Set(env.SEQSCORE_ACTIONS);
+    if (actions.size !== env.SEQSCORE_ACTIONS.length) {
+      ctx.addIssue({ code: 'custom', path: ['SEQSCORE_ACTIONS'], message: 'lists an action twice' });
+    }
+    for (const [alias, action] of Object.entries(env.SEQSCORE_ACTION_ALIASES)) {
+      if (!actions.has(action)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['SEQSCORE_ACTION_ALIASES'],
+          message: `alias "${alias}" points at "${action}", which is not in SEQSCORE_ACTIONS`,
+        });
+      }
+    }
+  });
+
+export interface Config {
+  kafka: {
+    brokers: string[];
+    clientId: string;
+    groupId: string;
+    sessionTimeoutMs: number;
+    heartbeatIntervalMs: number;
+  };
+  topics: { input: string; output: string; deadLetter: string; partitions: number };
+  redis: { url: string; keyPrefix: string };
+  window: { size: number; dedupeIds: number; ttlMs: number };
+  events: {
+    actions: string[];
+    aliases: Record<string, string>;
+    maxBytes: number;
+    maxFutureSkewMs: number;
+  };
+  model: { dir: string; churnHorizonMs: number; backend: 'auto' | 'wasm' | 'cpu' };
+  worker: { maxBatch: number };
+  metrics: { host: string; port: number };
+  logLevel: string;
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/** Reads and validates the environment. Throws ConfigError naming every invalid variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const present = Object.fromEntries(
+    Object.entries(env).filter(([, value]) => value !== undefined && value !== ''),
+  );
+  const parsed = envSchema.safeParse(present);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map(
+      (issue) => `  ${issue.path.join('.') || '(env)'}: ${issue.message}`,
+    );
+    throw new ConfigError(`invalid configuration:\n${problems.join('\n')}`);
+  }
+  const e = parsed.data;
+  return {
+    kafka: {
+      brokers: e.KAFKA_BROKERS,
+      clientId: e.KAFKA_CLIENT_ID,
+      groupId: e.SEQSCORE_GROUP_ID,
+      sessionTimeoutMs: e.SEQSCORE_SESSION_TIMEOUT,
+      heartbeatIntervalMs: e.SEQSCORE_HEARTBEAT_INTERVAL,
+    },
+    topics: {
+      input: e.SEQSCORE_INPUT_TOPIC,
+      output: e.SEQSCORE_OUTPUT_TOPIC,
+      deadLetter: e.SEQSCORE_DLQ_TOPIC ?? `${e.SEQSCORE_INPUT_TOPIC}.dlq`,
+      partitions: e.SEQSCORE_TOPIC_PARTITIONS,
+    },
+    redis: { url: e.REDIS_URL, keyPrefix: e.SEQSCORE_REDIS_PREFIX },
+    window: { size: e.SEQSCORE_WINDOW_SIZE, dedupeIds: e.SEQSCORE_DEDUPE_IDS, ttlMs: e.SEQSCORE_STATE_TTL },
+    events: {
+      actions: e.SEQSCORE_ACTIONS,
+      aliases: e.SEQSCORE_ACTION_ALIASES,
+      maxBytes: e.SEQSCORE_MAX_EVENT_BYTES,
+      maxFutureSkewMs: e.SEQSCORE_MAX_FUTURE_SKEW,
+    },
+    model: {
+      dir: e.SEQSCORE_MODEL_DIR,
+      churnHorizonMs: e.SEQSCORE_CHURN_HORIZON,
+      backend: e.SEQSCORE_TF_BACKEND,
+    },
+    worker: { maxBatch: e.SEQSCORE_MAX_BATCH },
+    metrics: { host: e.SEQSCORE_METRICS_HOST, port: e.SEQSCORE_METRICS_PORT },
+    logLevel: e.SEQSCORE_LOG_LEVEL,
+  };
+}

@@ -1,0 +1,45 @@
+import { createServer, type Server } from 'node:http';
+import type { Registry } from 'prom-client';
+
+export interface HealthReport {
+  /** The process can make progress; false means it should be restarted. */
+  live: boolean;
+  /** The worker is in its consumer group, with a model loaded, and its stores answer. */
+  ready: boolean;
+  details: Record<string, unknown>;
+}
+
+export interface HttpServerOptions {
+  host: string;
+  port: number;
+  registry: Registry;
+  health: () => HealthReport | Promise<HealthReport>;
+}
+
+/** /metrics for Prometheus, /healthz (liveness) and /readyz (readiness) for orchestrators. */
+export async function startHttpServer(options: HttpServerOptions): Promise<Server> {
+  const server = createServer(async (request, response) => {
+    try {
+      const path = (request.url ?? '/').split('?')[0];
+      if (path === '/metrics') {
+        const body = await options.registry.metrics();
+        response.writeHead(200, { 'content-type': options.registry.contentType }).end(body);
+      } else if (path === '/healthz' || path === '/readyz') {
+        const report = await options.health();
+        const ok = path === '/healthz' ? report.live : report.ready;
+        response
+          .writeHead(ok ? 200 : 503, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ status: ok ? 'ok' : 'unavailable', ...report.details }));
+      } else {
+        response.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
+      }
+    } catch (error) {
+      response.writeHead(500, { 'content-type': 'text/plain' }).end(`${(error as Error).message}\n`);
+    }
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => resolve());
+  });
+  return server;
+}

@@ -1,0 +1,76 @@
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { INVALID_REASONS } from '../events/decoder.js';
+
+/**
+ * Every metric seqscore exports, in one place, on a registry of its own so tests can make a fresh
+ * one. Names follow Prometheus conventions: counters end in _total, durations are in seconds.
+ */
+export function createMetrics(registry: Registry = new Registry()) {
+  const registers = [registry];
+  collectDefaultMetrics({ register: registry });
+  const metrics = {
+    registry,
+    eventsConsumed: new Counter({
+      name: 'seqscore_events_consumed_total',
+      help: 'Messages read from the input topic, valid or not.',
+      registers,
+    }),
+    eventsInvalid: new Counter({
+      name: 'seqscore_events_invalid_total',
+      help: 'Input messages rejected to the dead-letter topic, by reason.',
+      labelNames: ['reason'] as const,
+      registers,
+    }),
+    duplicateEvents: new Counter({
+      name: 'seqscore_events_duplicate_total',
+      help: 'Events whose eventId was already in the user window: rescored from their original history, or skipped when that history has expired.',
+      labelNames: ['outcome'] as const,
+      registers,
+    }),
+    scoresPublished: new Counter({
+      name: 'seqscore_scores_published_total',
+      help: 'Score messages acknowledged by the output topic.',
+      registers,
+    }),
+    deadLettersPublished: new Counter({
+      name: 'seqscore_dead_letters_published_total',
+      help: 'Dead-letter records acknowledged by the dead-letter topic.',
+      registers,
+    }),
+    eventToScoreSeconds: new Histogram({
+      name: 'seqscore_event_to_score_seconds',
+      help: 'From the input message timestamp to the acknowledgement of its score.',
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers,
+    }),
+    batchStageSeconds: new Histogram({
+      name: 'seqscore_batch_stage_seconds',
+      help: 'Time spent per micro-batch in each stage of the pipeline.',
+      labelNames: ['stage'] as const,
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers,
+    }),
+    batchEvents: new Histogram({
+      name: 'seqscore_batch_events',
+      help: 'Messages per micro-batch.',
+      buckets: [1, 10, 50, 100, 250, 500, 1000, 5000],
+      registers,
+    }),
+    consumerLag: new Gauge({
+      name: 'seqscore_consumer_lag_messages',
+      help: 'Messages between the last processed offset and the partition high watermark.',
+      labelNames: ['topic', 'partition'] as const,
+      registers,
+    }),
+    modelInfo: new Gauge({
+      name: 'seqscore_model_info',
+      help: 'The model in use (value 1), with its version, architecture and TensorFlow.js backend.',
+      labelNames: ['version', 'architecture', 'backend'] as const,
+      registers,
+    }),
+  };
+  for (const reason of INVALID_REASONS) metrics.eventsInvalid.labels(reason).inc(0);
+  return metrics;
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;

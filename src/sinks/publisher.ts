@@ -1,0 +1,66 @@
+import { type Kafka, type Message, Partitioners, type Producer, type TopicMessages } from 'kafkajs';
+import { type DeadLetter, deadLetterHeaders } from './deadLetter.js';
+import type { ScoreMessage } from './scoreMessage.js';
+
+export interface PublishTopics {
+  scores: string;
+  deadLetters: string;
+}
+
+export interface PublishBatch {
+  scores: readonly ScoreMessage[];
+  deadLetters: readonly DeadLetter[];
+}
+
+/**
+ * Sends a micro-batch's scores and dead letters in one request and resolves only when every
+ * in-sync replica has them (acks=-1): the caller commits input offsets after that, never before.
+ * The producer is idempotent, so its own retries cannot write a message twice.
+ */
+export class Publisher {
+  private readonly producer: Producer;
+
+  constructor(
+    kafka: Kafka,
+    private readonly topics: PublishTopics,
+    private readonly clock: () => number = Date.now,
+  ) {
+    this.producer = kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      createPartitioner: Partitioners.DefaultPartitioner,
+    });
+  }
+
+  connect(): Promise<void> {
+    return this.producer.connect();
+  }
+
+  disconnect(): Promise<void> {
+    return this.producer.disconnect();
+  }
+
+  async publish(batch: PublishBatch): Promise<void> {
+    const topicMessages: TopicMessages[] = [];
+    if (batch.scores.length > 0) {
+      topicMessages.push({
+        topic: this.topics.scores,
+        messages: batch.scores.map((score): Message => ({ key: score.userId, value: JSON.stringify(score) })),
+      });
+    }
+    if (batch.deadLetters.length > 0) {
+      const now = this.clock();
+      topicMessages.push({
+        topic: this.topics.deadLetters,
+        messages: batch.deadLetters.map(
+          (letter): Message => ({
+            key: letter.key,
+            value: letter.value,
+            headers: deadLetterHeaders(letter, now),
+          }),
+        ),
+      });
+    }
+    if (topicMessages.length > 0) await this.producer.sendBatch({ topicMessages, acks: -1 });
+  }
+}

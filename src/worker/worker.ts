@@ -1,0 +1,144 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Redis } from 'ioredis';
+import type { Kafka } from 'kafkajs';
+import type { Config } from '../config.js';
+import { EventConsumer } from '../consumers/eventConsumer.js';
+import { ActionVocabulary } from '../events/actionVocabulary.js';
+import { createDecoder } from '../events/decoder.js';
+import { WindowStore } from '../features/windowStore.js';
+import { createKafka, ensureTopics } from '../infra/kafka.js';
+import { createRedis } from '../infra/redis.js';
+import type { Logger } from '../logger.js';
+import { startHttpServer } from '../metrics/httpServer.js';
+import { createMetrics, type Metrics } from '../metrics/metrics.js';
+import { initBackend } from '../model/backend.js';
+import { loadModelFolder, ModelLoadError } from '../model/modelFolder.js';
+import { Scorer } from '../model/scorer.js';
+import { Publisher } from '../sinks/publisher.js';
+import { type BatchResult, processBatch } from './batchProcessor.js';
+
+export interface RunningWorker {
+  metrics: Metrics;
+  /** The port /metrics, /healthz and /readyz listen on (useful when configured as 0). */
+  httpPort: number;
+  modelVersion: string;
+  ready(): boolean;
+  /** Finishes the micro-batch in flight, commits, and releases every connection. */
+  stop(): Promise<void>;
+}
+
+export interface WorkerHooks {
+  onFatal?: (error: Error) => void;
+  onBatch?: (result: BatchResult) => void;
+}
+
+async function loadScorer(config: Config): Promise<Scorer> {
+  try {
+    const scorer = new Scorer(await loadModelFolder(config.model.dir));
+    scorer.assertActions(config.events.actions);
+    return scorer;
+  } catch (error) {
+    if (error instanceof ModelLoadError) {
+      throw new Error(
+        `no usable model in ${config.model.dir} (${error.message}); train one with \`seqscore train\``,
+      );
+    }
+    throw error;
+  }
+}
+
+/** Wires consumers -> features -> model -> sinks and starts consuming. */
+export async function startWorker(
+  config: Config,
+  logger: Logger,
+  hooks: WorkerHooks = {},
+): Promise<RunningWorker> {
+  const metrics = createMetrics();
+  const backend = await initBackend(config.model.backend, 'inference');
+  const scorer = await loadScorer(config);
+  metrics.modelInfo.labels(scorer.version, 'gru', backend).set(1);
+  logger.info({ modelVersion: scorer.version, backend }, 'model loaded');
+
+  const redis: Redis = createRedis(config.redis.url, 'seqscore-worker');
+  const kafka: Kafka = createKafka({
+    brokers: config.kafka.brokers,
+    clientId: config.kafka.clientId,
+    logger,
+  });
+  await ensureTopics(kafka, [
+    { topic: config.topics.input, partitions: config.topics.partitions },
+    { topic: config.topics.output, partitions: config.topics.partitions },
+    { topic: config.topics.deadLetter, partitions: config.topics.partitions },
+  ]);
+  const publisher = new Publisher(kafka, {
+    scores: config.topics.output,
+    deadLetters: config.topics.deadLetter,
+  });
+  await publisher.connect();
+
+  const stages = {
+    decode: createDecoder({
+      vocabulary: new ActionVocabulary(config.events.actions, config.events.aliases),
+      maxBytes: config.events.maxBytes,
+      maxFutureSkewMs: config.events.maxFutureSkewMs,
+    }),
+    windows: new WindowStore(redis, {
+      keyPrefix: config.redis.keyPrefix,
+      size: config.window.size,
+      dedupeIds: config.window.dedupeIds,
+      ttlMs: config.window.ttlMs,
+    }),
+    scorer: () => scorer,
+    publisher,
+    metrics,
+    clock: Date.now,
+  };
+  const consumer = new EventConsumer(
+    kafka,
+    {
+      topic: config.topics.input,
+      groupId: config.kafka.groupId,
+      sessionTimeoutMs: config.kafka.sessionTimeoutMs,
+      heartbeatIntervalMs: config.kafka.heartbeatIntervalMs,
+      maxBatch: config.worker.maxBatch,
+      onLag: (source, lag) => metrics.consumerLag.labels(source.topic, String(source.partition)).set(lag),
+      onFatal: (error) => hooks.onFatal?.(error),
+    },
+    async (messages, source) => {
+      const result = await processBatch(messages, source, stages);
+      hooks.onBatch?.(result);
+    },
+    logger.child({ component: 'consumer' }),
+  );
+
+  let stopping = false;
+  const server: Server = await startHttpServer({
+    host: config.metrics.host,
+    port: config.metrics.port,
+    registry: metrics.registry,
+    health: () => ({
+      live: !stopping,
+      ready: !stopping && consumer.joined && redis.status === 'ready',
+      details: { modelVersion: scorer.version, backend, inGroup: consumer.joined, redis: redis.status },
+    }),
+  });
+  await consumer.start();
+  logger.info({ topic: config.topics.input, groupId: config.kafka.groupId }, 'worker started');
+
+  return {
+    metrics,
+    httpPort: (server.address() as AddressInfo).port,
+    modelVersion: scorer.version,
+    ready: () => !stopping && consumer.joined && redis.status === 'ready',
+    stop: async () => {
+      if (stopping) return;
+      stopping = true;
+      await consumer.stop();
+      await publisher.disconnect();
+      redis.disconnect();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      logger.info('worker stopped');
+    },
+  };
+}

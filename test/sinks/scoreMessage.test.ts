@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { deadLetterHeaders } from '../../src/sinks/deadLetter.js';
+import { buildScoreMessage } from '../../src/sinks/scoreMessage.js';
+
+describe('score message', () => {
+  it('has the documented shape, ISO times and rounded probabilities', () => {
+    const message = buildScoreMessage({
+      event: { eventId: 'e1', userId: 'u1', itemId: 'i1', action: 'view', tsMs: Date.UTC(2017, 10, 26, 1) },
+      modelVersion: 'gru-1',
+      nextAction: { view: 0.123456789, cart: 0.876543211 },
+      churn: 0.5,
+      churnHorizonMs: 6 * 3_600_000,
+      scoredAtMs: Date.UTC(2026, 0, 1),
+    });
+    expect(message).toEqual({
+      eventId: 'e1',
+      userId: 'u1',
+      ts: '2017-11-26T01:00:00.000Z',
+      scoredAt: '2026-01-01T00:00:00.000Z',
+      modelVersion: 'gru-1',
+      nextAction: { view: 0.123457, cart: 0.876543 },
+      churn: { horizonSeconds: 21_600, p: 0.5 },
+    });
+  });
+});
+
+describe('dead-letter headers', () => {
+  it('carry the reason, the source position and a bounded detail', () => {
+    const headers = deadLetterHeaders(
+      {
+        key: null,
+        value: Buffer.from('x'),
+        reason: 'invalid_json',
+        detail: 'y'.repeat(5_000),
+        source: { topic: 'user-events', partition: 2, offset: '17' },
+      },
+      0,
+    );
+    expect(headers['seqscore-dlq-reason']).toBe('invalid_json');
+    expect(headers['seqscore-source-partition']).toBe('2');
+    expect(headers['seqscore-source-offset']).toBe('17');
+    expect(String(headers['seqscore-dlq-detail']).length).toBe(1_000);
+  });
+});
