@@ -6,16 +6,16 @@ import { loadConfig } from '../config.js';
 import { describeSource, type EventSource, sourceRecords } from '../events/eventSources.js';
 import { createKafka, ensureTopics } from '../infra/kafka.js';
 import { createLogger } from '../logger.js';
-import { loadModelFolder } from '../model/modelFolder.js';
+import { readModelMetadata } from '../model/modelFolder.js';
 import { trainAndSave } from '../model/trainJob.js';
 import { replayRecords } from '../replay/replay.js';
 import { stackDown, stackUp } from '../stack/index.js';
 import { startWorker } from '../worker/worker.js';
-import { positiveInt, positiveNumber } from './sourceOptions.js';
+import { nonNegativeNumber, positiveInt } from './sourceOptions.js';
 
 interface DemoOptions {
   events: number;
-  rate?: number;
+  rate: number;
   dataDir: string;
   keepStack: boolean;
 }
@@ -42,7 +42,7 @@ export function registerDemoCommand(program: Command): void {
       'bring up the local stack, train or load a model, run the worker on replayed events, and summarise',
     )
     .option('--events <n>', 'events to replay', positiveInt, 20_000)
-    .option('--rate <eventsPerSecond>', 'replay rate (default: as fast as possible)', positiveNumber)
+    .option('--rate <eventsPerSecond>', 'replay rate; 0 sends as fast as possible', nonNegativeNumber, 2_000)
     .option(
       '--data-dir <dir>',
       'folder with the Taobao sample files (synthetic events when absent)',
@@ -51,16 +51,17 @@ export function registerDemoCommand(program: Command): void {
     .option('--keep-stack', 'leave Kafka and Redis running afterwards', false)
     .action(async (options: DemoOptions) => {
       const config = loadConfig();
-      const logger = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);
+      const logFile = resolve('.seqscore/demo-worker.log');
+      const logger = createLogger(config.logLevel, logFile);
       const dataDir = resolve(options.dataDir);
       console.log('seqscore demo\n');
       const stack = await stackUp({ onProgress: (line) => console.log(`  stack: ${line}`) });
       let worker: Awaited<ReturnType<typeof startWorker>> | undefined;
       try {
-        try {
-          const { metadata } = await loadModelFolder(config.model.dir);
+        if (existsSync(config.model.dir)) {
+          const metadata = await readModelMetadata(config.model.dir);
           console.log(`  model: using ${metadata.version} from ${config.model.dir}`);
-        } catch {
+        } else {
           const source = sourceFor(dataDir, TRAIN_FILE, 1, 40_000);
           console.log(
             `  model: none in ${config.model.dir}; training a first one on ${describeSource(source)}`,
@@ -94,7 +95,7 @@ export function registerDemoCommand(program: Command): void {
             latencies.push(...result.latenciesMs);
           },
         });
-        console.log(`  worker: metrics on http://${config.metrics.host}:${worker.httpPort}/metrics`);
+        console.log(`  worker: metrics on http://127.0.0.1:${worker.httpPort}/metrics, logs in ${logFile}`);
 
         const replaySource = sourceFor(dataDir, REPLAY_FILE, 99, options.events);
         const kafka = createKafka({
@@ -114,7 +115,7 @@ export function registerDemoCommand(program: Command): void {
         const replay = await replayRecords(kafka, sourceRecords(replaySource), {
           topic: config.topics.input,
           limit: options.events,
-          ...(options.rate ? { rate: options.rate } : {}),
+          ...(options.rate > 0 ? { rate: options.rate } : {}),
           onProgress: (sent) => {
             producedBar.update(sent);
             scoredBar.update(processed);
@@ -141,7 +142,9 @@ export function registerDemoCommand(program: Command): void {
         );
         console.log(
           `  latency p50/p95/p99  ${percentile(latencies, 0.5)} / ${percentile(latencies, 0.95)} / ${percentile(latencies, 0.99)} ms` +
-            (options.rate ? '' : ' (replay at full speed: includes queueing behind the replay)'),
+            (options.rate > 0
+              ? ` at ${options.rate} events/s offered`
+              : ' (full speed: includes queueing behind the replay)'),
         );
         console.log(`  model            ${worker.modelVersion}`);
         if (processed < replay.sent) process.exitCode = 1;

@@ -14,6 +14,12 @@ export function positiveNumber(text: string): number {
   return value;
 }
 
+export function nonNegativeNumber(text: string): number {
+  const value = Number(text);
+  if (!Number.isFinite(value) || value < 0) throw new InvalidArgumentError('expected a number of at least 0');
+  return value;
+}
+
 /** --events FILE --format F, or --synthetic N: the two ways to name where events come from. */
 export function addSourceOptions(command: Command): Command {
   return command

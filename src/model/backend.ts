@@ -6,6 +6,10 @@ import '@tensorflow/tfjs-backend-wasm';
  * choice is between WASM, which scores about 20x faster than the pure-JS CPU backend but lacks a
  * kernel that training needs (UnsortedSegmentSum, the embedding gradient), and CPU, which can train.
  */
+// Production mode drops tfjs's development checks and its "install tfjs-node" banner, which
+// cannot be followed on machines where that package does not install.
+tf.env().set('PROD', true);
+
 export type BackendName = 'wasm' | 'cpu';
 export type BackendPreference = BackendName | 'auto';
 export type BackendPurpose = 'inference' | 'training';

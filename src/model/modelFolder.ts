@@ -67,13 +67,19 @@ async function readJson(path: string): Promise<unknown> {
   }
 }
 
-export async function loadModelFolder(folder: string): Promise<LoadedModel> {
+/** The model's metadata alone, without loading its weights. */
+export async function readModelMetadata(folder: string): Promise<ModelMetadata> {
   const metadata = modelMetadataSchema.safeParse(await readJson(join(folder, METADATA_FILE)));
   if (!metadata.success) {
     throw new ModelLoadError(
       `${join(folder, METADATA_FILE)} is not seqscore model metadata: ${metadata.error.message}`,
     );
   }
+  return metadata.data;
+}
+
+export async function loadModelFolder(folder: string): Promise<LoadedModel> {
+  const metadata = await readModelMetadata(folder);
   const modelJson = (await readJson(join(folder, TOPOLOGY_FILE))) as tf.io.ModelJSON;
   const weightSpecs = modelJson.weightsManifest?.flatMap((group) => group.weights);
   if (!modelJson.modelTopology || !weightSpecs) {
@@ -104,5 +110,5 @@ export async function loadModelFolder(folder: string): Promise<LoadedModel> {
       ),
     }),
   );
-  return { model, metadata: metadata.data };
+  return { model, metadata };
 }

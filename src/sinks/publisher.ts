@@ -28,6 +28,9 @@ export class Publisher {
     this.producer = kafka.producer({
       idempotent: true,
       maxInFlightRequests: 1,
+      // An idempotent producer must keep retrying (kafkajs warns otherwise); a batch that cannot be
+      // acknowledged blocks here rather than being skipped, so no score is lost to a broker restart.
+      retry: { retries: Number.MAX_SAFE_INTEGER, maxRetryTime: 30_000 },
       createPartitioner: Partitioners.DefaultPartitioner,
     });
   }

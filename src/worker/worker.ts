@@ -60,7 +60,7 @@ export async function startWorker(
   metrics.modelInfo.labels(scorer.version, 'gru', backend).set(1);
   logger.info({ modelVersion: scorer.version, backend }, 'model loaded');
 
-  const redis: Redis = createRedis(config.redis.url, 'seqscore-worker');
+  const redis: Redis = createRedis(config.redis.url, 'seqscore-worker', logger);
   const kafka: Kafka = createKafka({
     brokers: config.kafka.brokers,
     clientId: config.kafka.clientId,
