@@ -12,11 +12,11 @@ import type { ServiceStatus } from '../stack/types.js';
 export function registerStackCommand(program: Command): void {
   const stack = program
     .command('stack')
-    .description('Run a local Kafka (KRaft) and Redis as background processes, state in .seqscore/stack');
+    .description('run a local Kafka (KRaft) and Redis as background processes, state in .seqscore/stack');
 
   stack
     .command('up')
-    .description('Start whatever of Kafka and Redis is not answering yet, and wait until both answer')
+    .description('start whatever of Kafka and Redis is not answering yet, and wait until both answer')
     .option('--timeout <seconds>', 'how long to wait for each service to answer', parsePositive, 90)
     .action(async (options: { timeout: number }) => {
       await run(async () => {
@@ -31,7 +31,7 @@ export function registerStackCommand(program: Command): void {
 
   stack
     .command('down')
-    .description('Stop the Kafka and Redis processes that `stack up` started (never external ones)')
+    .description('stop the Kafka and Redis processes that `stack up` started (never external ones)')
     .action(async () => {
       await run(async () => {
         await stackDown({ onProgress: print });
@@ -40,7 +40,7 @@ export function registerStackCommand(program: Command): void {
 
   stack
     .command('status')
-    .description('Show, for Kafka and Redis, the address, whether it answers and who runs it')
+    .description('show, for Kafka and Redis, the address, whether it answers and who runs it')
     .option('--json', 'print machine-readable JSON')
     .action(async (options: { json?: boolean }) => {
       await run(async () => {

@@ -89,6 +89,19 @@ describe('pipeline on the real local stack', () => {
     await producer.disconnect();
   }
 
+  /** Each user's window holds that user's last WINDOW valid events, in the order produced. */
+  async function expectWindowsHoldLastEvents() {
+    const windows = new WindowStore(redis, {
+      keyPrefix: config.redis.keyPrefix,
+      size: WINDOW,
+      dedupeIds: 100,
+      ttlMs: 60_000,
+    });
+    for (const [userId, eventIds] of stream.validByUser) {
+      expect((await windows.read(userId)).map((entry) => entry.eventId)).toEqual(eventIds.slice(-WINDOW));
+    }
+  }
+
   async function committedTotal(): Promise<number> {
     const admin = kafka.admin();
     await admin.connect();
@@ -158,15 +171,7 @@ describe('pipeline on the real local stack', () => {
     );
     expect(dead.map((message) => String(message.value ?? ''))).toContain('plain text');
 
-    const windows = new WindowStore(redis, {
-      keyPrefix: config.redis.keyPrefix,
-      size: WINDOW,
-      dedupeIds: 100,
-      ttlMs: 60_000,
-    });
-    for (const [userId, eventIds] of stream.validByUser) {
-      expect((await windows.read(userId)).map((entry) => entry.eventId)).toEqual(eventIds.slice(-WINDOW));
-    }
+    await expectWindowsHoldLastEvents();
 
     await waitFor(
       async () => (await committedTotal()) === stream.messages.length,
@@ -184,15 +189,7 @@ describe('pipeline on the real local stack', () => {
       90_000,
       'the replay to be consumed',
     );
-    const windows = new WindowStore(redis, {
-      keyPrefix: config.redis.keyPrefix,
-      size: WINDOW,
-      dedupeIds: 100,
-      ttlMs: 60_000,
-    });
-    for (const [userId, eventIds] of stream.validByUser) {
-      expect((await windows.read(userId)).map((entry) => entry.eventId)).toEqual(eventIds.slice(-WINDOW));
-    }
+    await expectWindowsHoldLastEvents();
     const duplicates = await worker.metrics.duplicateEvents.get();
     const rescored = duplicates.values.find((v) => v.labels.outcome === 'rescored')?.value ?? 0;
     const expired = duplicates.values.find((v) => v.labels.outcome === 'expired')?.value ?? 0;
