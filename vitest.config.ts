@@ -3,6 +3,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    reporters: ['default', './test/helpers/summaryReporter.ts'],
     globalSetup: ['test/helpers/globalSetup.ts'],
     // Integration tests share one Kafka broker and two cores; running files one at a time keeps
     // consumer-group timing predictable.
