@@ -42,7 +42,7 @@ export function registerDemoCommand(program: Command): void {
       'bring up the local stack, train or load a model, run the worker on replayed events, and summarise',
     )
     .option('--events <n>', 'events to replay', positiveInt, 20_000)
-    .option('--rate <eventsPerSecond>', 'replay rate; 0 sends as fast as possible', nonNegativeNumber, 2_000)
+    .option('--rate <eventsPerSecond>', 'replay rate; 0 sends as fast as possible', nonNegativeNumber, 800)
     .option(
       '--data-dir <dir>',
       'folder with the Taobao sample files (synthetic events when absent)',
