@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { BACKEND_NAMES, type BackendPreference } from './model/backendNames.js';
 
 /**
  * The one place where seqscore reads its environment. Every variable has a documented default
@@ -75,7 +76,7 @@ const envSchema = z
     SEQSCORE_ACTION_ALIASES: aliasMap.default({ pv: 'view', buy: 'purchase' }),
     SEQSCORE_MODEL_DIR: z.string().min(1).default('.seqscore/models/current'),
     SEQSCORE_CHURN_HORIZON: duration.default(86_400_000),
-    SEQSCORE_TF_BACKEND: z.enum(['auto', 'wasm', 'cpu']).default('auto'),
+    SEQSCORE_TF_BACKEND: z.enum(['auto', ...BACKEND_NAMES]).default('auto'),
     SEQSCORE_METRICS_HOST: z.string().min(1).default('0.0.0.0'),
     SEQSCORE_METRICS_PORT: int(0, 65_535).default(9464),
     SEQSCORE_LOG_LEVEL: z
@@ -130,7 +131,7 @@ export interface Config {
     maxBytes: number;
     maxFutureSkewMs: number;
   };
-  model: { dir: string; churnHorizonMs: number; backend: 'auto' | 'wasm' | 'cpu' };
+  model: { dir: string; churnHorizonMs: number; backend: BackendPreference };
   worker: { maxBatch: number };
   metrics: { host: string; port: number };
   logLevel: string;

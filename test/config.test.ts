@@ -45,6 +45,14 @@ describe('config', () => {
     expect(() => loadConfig({ SEQSCORE_ACTION_ALIASES: 'pv=page' })).toThrow(/not in SEQSCORE_ACTIONS/);
   });
 
+  it('accepts each TensorFlow.js backend by name and nothing else', () => {
+    expect(loadConfig({}).model.backend).toBe('auto');
+    for (const backend of ['node-gpu', 'node', 'wasm', 'cpu']) {
+      expect(loadConfig({ SEQSCORE_TF_BACKEND: backend }).model.backend).toBe(backend);
+    }
+    expect(() => loadConfig({ SEQSCORE_TF_BACKEND: 'tensorflow' })).toThrow(/SEQSCORE_TF_BACKEND/);
+  });
+
   it('parses durations', () => {
     expect(parseDurationMs('500ms')).toBe(500);
     expect(parseDurationMs('30')).toBe(30_000);

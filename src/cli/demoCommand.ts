@@ -70,6 +70,7 @@ export function registerDemoCommand(program: Command): void {
             actions: config.events.actions,
             aliases: config.events.aliases,
             out: config.model.dir,
+            backend: config.model.backend,
             churnHorizonMs: config.model.churnHorizonMs,
             epochs: 2,
             seed: 7,

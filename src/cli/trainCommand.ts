@@ -37,6 +37,7 @@ export function registerTrainCommand(program: Command): void {
         actions: config.events.actions,
         aliases: config.events.aliases,
         out,
+        backend: config.model.backend,
         churnHorizonMs: config.model.churnHorizonMs,
         epochs: options.epochs,
         seed: options.seed,
@@ -45,6 +46,7 @@ export function registerTrainCommand(program: Command): void {
         maxSequenceLength: config.window.size,
         maxExamples: options.maxExamples,
         batchSize: options.batchSize,
+        onBackend: (backend) => console.log(`training on the ${backend} TensorFlow.js backend`),
         onLoaded: (events, invalid) =>
           console.log(`loaded ${events} events; rejected: ${JSON.stringify(invalid)}`),
         onBatchEnd: (batch, total) => {

@@ -1,36 +1,70 @@
 import * as tf from '@tensorflow/tfjs';
-import '@tensorflow/tfjs-backend-wasm';
+import { BACKEND_NAMES, type BackendName, type BackendPreference } from './backendNames.js';
+import { registerFastKernels } from './kernels/registerKernels.js';
+import { type NativeBackendName, startNativeBackend } from './nativeBackend.js';
 
 /**
- * Picks the TensorFlow.js backend. Here the native bindings (tfjs-node) cannot be installed, so the
- * choice is between WASM, which scores about 20x faster than the pure-JS CPU backend but lacks a
- * kernel that training needs (UnsortedSegmentSum, the embedding gradient), and CPU, which can train.
+ * Picks the TensorFlow.js backend: libtensorflow through tfjs-node-gpu (CUDA) or tfjs-node when one
+ * of those optional packages is installed with its native binding, else WASM (SIMD), else pure-JS
+ * CPU. WASM and CPU get this project's kernels for what they lack or do slowly (see kernels/), so
+ * both can train.
  */
-// Production mode drops tfjs's development checks and its "install tfjs-node" banner, which
-// cannot be followed on machines where that package does not install.
+// Production mode drops tfjs's development checks and its "install tfjs-node" banner.
 tf.env().set('PROD', true);
+registerFastKernels();
 
-export type BackendName = 'wasm' | 'cpu';
-export type BackendPreference = BackendName | 'auto';
 export type BackendPurpose = 'inference' | 'training';
 
-export function chooseBackend(preference: BackendPreference, purpose: BackendPurpose): BackendName {
-  if (preference !== 'auto') return preference;
-  return purpose === 'inference' ? 'wasm' : 'cpu';
+/**
+ * Fastest first, for both purposes: with the added kernels WASM trains several times faster than
+ * the pure-JS CPU backend, as it already scored faster (bench/ measures both).
+ */
+const AUTO_ORDER: readonly BackendName[] = BACKEND_NAMES;
+
+export function backendCandidates(preference: BackendPreference, _purpose: BackendPurpose): BackendName[] {
+  return preference === 'auto' ? [...AUTO_ORDER] : [preference];
 }
 
-/** Activates the backend and returns the one actually in use (a failed WASM start falls back to CPU). */
+export interface Unavailable {
+  backend: BackendName;
+  reason: string;
+}
+
+/**
+ * Starts the first candidate that starts. With a single (forced) candidate a failure is an error;
+ * otherwise each failure is reported and the next one is tried.
+ */
+export async function selectBackend(
+  candidates: readonly BackendName[],
+  start: (name: BackendName) => Promise<void>,
+  onUnavailable: (unavailable: Unavailable) => void = () => {},
+): Promise<BackendName> {
+  const reasons: string[] = [];
+  for (const backend of candidates) {
+    try {
+      await start(backend);
+      return backend;
+    } catch (error) {
+      const reason = error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error);
+      reasons.push(`${backend}: ${reason}`);
+      onUnavailable({ backend, reason });
+    }
+  }
+  throw new Error(`no TensorFlow.js backend could start (${reasons.join('; ')})`);
+}
+
+async function startBackend(name: BackendName): Promise<void> {
+  if (name === 'node-gpu' || name === 'node') return startNativeBackend(name satisfies NativeBackendName);
+  if (!(await tf.setBackend(name))) throw new Error(`the ${name} backend did not initialise`);
+}
+
+/** Activates the best available backend for the purpose and returns its name. */
 export async function initBackend(
   preference: BackendPreference,
   purpose: BackendPurpose,
+  onUnavailable?: (unavailable: Unavailable) => void,
 ): Promise<BackendName> {
-  const wanted = chooseBackend(preference, purpose);
-  if (tf.getBackend() === wanted) return wanted;
-  const ok = await tf.setBackend(wanted);
-  if (!ok) {
-    if (preference !== 'auto') throw new Error(`the TensorFlow.js backend "${wanted}" could not start`);
-    await tf.setBackend('cpu');
-  }
+  const name = await selectBackend(backendCandidates(preference, purpose), startBackend, onUnavailable);
   await tf.ready();
-  return tf.getBackend() as BackendName;
+  return name;
 }

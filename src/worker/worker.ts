@@ -55,7 +55,9 @@ export async function startWorker(
   hooks: WorkerHooks = {},
 ): Promise<RunningWorker> {
   const metrics = createMetrics();
-  const backend = await initBackend(config.model.backend, 'inference');
+  const backend = await initBackend(config.model.backend, 'inference', (unavailable) =>
+    logger.info(unavailable, 'TensorFlow.js backend unavailable; trying the next'),
+  );
   const scorer = await loadScorer(config);
   metrics.modelInfo.labels(scorer.version, 'gru', backend).set(1);
   logger.info({ modelVersion: scorer.version, backend }, 'model loaded');
