@@ -76,6 +76,7 @@ const envSchema = z
     SEQSCORE_ACTION_ALIASES: aliasMap.default({ pv: 'view', buy: 'purchase' }),
     SEQSCORE_MODEL_DIR: z.string().min(1).default('.seqscore/models/current'),
     SEQSCORE_CHURN_HORIZON: duration.default(86_400_000),
+    SEQSCORE_TOP_K: int(1, 1_000).default(10),
     SEQSCORE_TF_BACKEND: z.enum(['auto', ...BACKEND_NAMES]).default('auto'),
     SEQSCORE_METRICS_HOST: z.string().min(1).default('0.0.0.0'),
     SEQSCORE_METRICS_PORT: int(0, 65_535).default(9464),
@@ -131,7 +132,7 @@ export interface Config {
     maxBytes: number;
     maxFutureSkewMs: number;
   };
-  model: { dir: string; churnHorizonMs: number; backend: BackendPreference };
+  model: { dir: string; churnHorizonMs: number; topK: number; backend: BackendPreference };
   worker: { maxBatch: number };
   metrics: { host: string; port: number };
   logLevel: string;
@@ -179,6 +180,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     model: {
       dir: e.SEQSCORE_MODEL_DIR,
       churnHorizonMs: e.SEQSCORE_CHURN_HORIZON,
+      topK: e.SEQSCORE_TOP_K,
       backend: e.SEQSCORE_TF_BACKEND,
     },
     worker: { maxBatch: e.SEQSCORE_MAX_BATCH },

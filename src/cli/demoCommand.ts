@@ -7,11 +7,13 @@ import { describeSource, type EventSource, sourceRecords } from '../events/event
 import { createKafka, ensureTopics } from '../infra/kafka.js';
 import { createLogger } from '../logger.js';
 import { readModelMetadata } from '../model/modelFolder.js';
+import { DEFAULT_MODEL_CONFIG } from '../model/sequenceModel.js';
 import { trainAndSave } from '../model/trainJob.js';
 import { replayRecords } from '../replay/replay.js';
 import { stackDown, stackUp } from '../stack/index.js';
 import { startWorker } from '../worker/worker.js';
 import { nonNegativeNumber, positiveInt } from './sourceOptions.js';
+import { DEFAULT_LOSS_WEIGHTS } from './trainCommand.js';
 
 interface DemoOptions {
   events: number;
@@ -66,22 +68,29 @@ export function registerDemoCommand(program: Command): void {
           console.log(
             `  model: none in ${config.model.dir}; training a first one on ${describeSource(source)}`,
           );
-          const metadata = await trainAndSave(source, {
+          const { metadata } = await trainAndSave(source, {
             actions: config.events.actions,
             aliases: config.events.aliases,
             out: config.model.dir,
             backend: config.model.backend,
+            model: { ...DEFAULT_MODEL_CONFIG, maxLength: config.window.size },
             churnHorizonMs: config.model.churnHorizonMs,
             epochs: 2,
+            patience: 1,
+            batchSize: 32,
+            learningRate: 0.003,
+            dropout: 0.3,
+            negatives: 512,
+            lossWeights: DEFAULT_LOSS_WEIGHTS,
             seed: 7,
-            hiddenUnits: 32,
-            trainLength: 20,
-            maxSequenceLength: config.window.size,
-            maxExamples: 4_000,
-            batchSize: 128,
-            onEpochEnd: (epoch, loss) => console.log(`  model: epoch ${epoch} loss ${loss.toFixed(4)}`),
+            k: config.model.topK,
+            evaluate: false,
+            onEpochEnd: (report) =>
+              console.log(
+                `  model: epoch ${report.epoch}, validation loss ${report.validation.total.toFixed(4)}`,
+              ),
           });
-          console.log(`  model: saved ${metadata.version} (${metadata.training.examples} examples)`);
+          console.log(`  model: saved ${metadata.version}`);
         }
 
         let processed = 0;

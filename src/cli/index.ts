@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
 import { registerDemoCommand } from './demoCommand.js';
+import { registerEvalCommand } from './evalCommand.js';
 import { registerReplayCommand } from './replayCommand.js';
 import { registerStackCommand } from './stackCommand.js';
 import { registerTrainCommand } from './trainCommand.js';
@@ -15,6 +16,7 @@ registerStackCommand(program);
 registerWorkerCommand(program);
 registerReplayCommand(program);
 registerTrainCommand(program);
+registerEvalCommand(program);
 registerDemoCommand(program);
 
 await program.parseAsync(process.argv);

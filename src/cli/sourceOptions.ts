@@ -20,6 +20,14 @@ export function nonNegativeNumber(text: string): number {
   return value;
 }
 
+export function isoTime(text: string): number {
+  const ms = Date.parse(text);
+  if (!/^\d{4}-\d{2}-\d{2}T/.test(text) || Number.isNaN(ms)) {
+    throw new InvalidArgumentError('expected an ISO-8601 time such as 2017-12-01T16:00:00Z');
+  }
+  return ms;
+}
+
 /** --events FILE --format F, or --synthetic N: the two ways to name where events come from. */
 export function addSourceOptions(command: Command): Command {
   return command

@@ -1,70 +1,132 @@
 import { SingleBar } from 'cli-progress';
-import type { Command } from 'commander';
-import { loadConfig } from '../config.js';
+import { type Command, InvalidArgumentError, Option } from 'commander';
+import { loadConfig, parseDurationMs } from '../config.js';
+import { ARCHITECTURES, type Architecture } from '../model/encoders.js';
+import { DEFAULT_MODEL_CONFIG } from '../model/sequenceModel.js';
+import type { LossWeights } from '../model/training.js';
 import { trainAndSave } from '../model/trainJob.js';
+import { printEvaluationSummary } from './evaluationOutput.js';
 import {
   addSourceOptions,
+  isoTime,
+  nonNegativeNumber,
   positiveInt,
+  positiveNumber,
   type SourceOptionValues,
   sourceFromOptions,
 } from './sourceOptions.js';
 
 interface TrainCommandOptions extends SourceOptionValues {
-  out: string;
+  out?: string;
+  model: Architecture;
+  testFrom?: number;
+  churnHorizon?: string;
   epochs: number;
+  patience: number;
   hidden: number;
-  trainLength: number;
-  maxExamples: number;
   batchSize: number;
+  learningRate: number;
+  dropout: number;
+  negatives: number;
+  lossWeights: LossWeights;
+  json: boolean;
+}
+
+export const DEFAULT_LOSS_WEIGHTS: LossWeights = { action: 1, item: 1, churn: 1 };
+
+function lossWeights(text: string): LossWeights {
+  const weights = { ...DEFAULT_LOSS_WEIGHTS };
+  for (const part of text.split(',')) {
+    const [name, value] = part.split('=').map((piece) => piece.trim());
+    if (!name || !(name in weights) || value === undefined || !(Number(value) >= 0)) {
+      throw new InvalidArgumentError('expected e.g. action=1,item=1,churn=1');
+    }
+    weights[name as keyof LossWeights] = Number(value);
+  }
+  return weights;
 }
 
 export function registerTrainCommand(program: Command): void {
   addSourceOptions(
-    program.command('train').description('train a model on historical events and save it to a folder'),
+    program
+      .command('train')
+      .description(
+        'train a model on historical events, evaluate it on the held-out period, save it to a folder',
+      ),
   )
     .option('--out <dir>', 'model folder to write (default: SEQSCORE_MODEL_DIR)')
-    .option('--epochs <n>', 'passes over the training examples', positiveInt, 3)
-    .option('--hidden <n>', 'GRU units', positiveInt, 32)
-    .option('--train-length <n>', 'events of history per training example', positiveInt, 20)
-    .option('--max-examples <n>', 'cap on training examples (sampled with --seed)', positiveInt, 20_000)
-    .option('--batch-size <n>', 'examples per gradient step', positiveInt, 128)
+    .addOption(new Option('--model <architecture>', 'sequence encoder').choices(ARCHITECTURES).default('gru'))
+    .option(
+      '--test-from <iso-time>',
+      'hold out events from here on (default: the last 20% of the time span)',
+      isoTime,
+    )
+    .option('--churn-horizon <duration>', 'churn = no event within this (default: SEQSCORE_CHURN_HORIZON)')
+    .option('--epochs <n>', 'most passes over the training data', positiveInt, 8)
+    .option('--patience <n>', 'stop after this many epochs without a better validation loss', positiveInt, 2)
+    .option('--hidden <n>', 'encoder state size', positiveInt, DEFAULT_MODEL_CONFIG.hiddenSize)
+    .option('--batch-size <n>', 'sequences per gradient step', positiveInt, 32)
+    .option('--learning-rate <rate>', 'Adam learning rate', positiveNumber, 0.003)
+    .option('--dropout <rate>', 'share of step inputs dropped in training', nonNegativeNumber, 0.3)
+    .option('--negatives <n>', 'random items per batch in the sampled item softmax', positiveInt, 512)
+    .option('--loss-weights <weights>', 'multi-task loss weights', lossWeights, DEFAULT_LOSS_WEIGHTS)
+    .option('--json', 'print the evaluation as JSON', false)
     .action(async (options: TrainCommandOptions) => {
       const config = loadConfig();
       const out = options.out ?? config.model.dir;
-      const bar = new SingleBar({ format: 'epoch {epoch} [{bar}] {value}/{total} batches | loss {loss}' });
-      let barStarted = false;
-      const metadata = await trainAndSave(sourceFromOptions(options), {
+      const churnHorizonMs = options.churnHorizon
+        ? parseDurationMs(options.churnHorizon)
+        : config.model.churnHorizonMs;
+      const bar = new SingleBar({
+        format: 'epoch {epoch} [{bar}] {value}/{total} batches',
+        stream: process.stderr,
+      });
+      let epoch = 1;
+      const { metadata, evaluation } = await trainAndSave(sourceFromOptions(options), {
         actions: config.events.actions,
         aliases: config.events.aliases,
-        out,
         backend: config.model.backend,
-        churnHorizonMs: config.model.churnHorizonMs,
+        out,
+        model: {
+          ...DEFAULT_MODEL_CONFIG,
+          architecture: options.model,
+          hiddenSize: options.hidden,
+          maxLength: config.window.size,
+        },
+        churnHorizonMs,
+        ...(options.testFrom ? { testFromMs: options.testFrom } : {}),
         epochs: options.epochs,
-        seed: options.seed,
-        hiddenUnits: options.hidden,
-        trainLength: options.trainLength,
-        maxSequenceLength: config.window.size,
-        maxExamples: options.maxExamples,
+        patience: options.patience,
         batchSize: options.batchSize,
-        onBackend: (backend) => console.log(`training on the ${backend} TensorFlow.js backend`),
-        onLoaded: (events, invalid) =>
-          console.log(`loaded ${events} events; rejected: ${JSON.stringify(invalid)}`),
+        learningRate: options.learningRate,
+        dropout: options.dropout,
+        negatives: options.negatives,
+        lossWeights: options.lossWeights,
+        seed: options.seed,
+        k: config.model.topK,
+        onLoaded: (events, invalid, cleaning) =>
+          console.error(
+            `loaded ${events} events (rejected: ${JSON.stringify(invalid)}; ` +
+              `dropped ${cleaning.outOfRange} out of range and ${cleaning.duplicates} duplicates)`,
+          ),
+        onBackend: (backend) => console.error(`training on the ${backend} backend`),
         onBatchEnd: (batch, total) => {
-          if (!barStarted) {
-            bar.start(total, 0, { epoch: 1, loss: '-' });
-            barStarted = true;
-          }
+          if (batch === 1) bar.start(total, 0, { epoch });
           bar.update(batch);
+          if (batch === total) bar.stop();
         },
-        onEpochEnd: (epoch, loss) => {
-          bar.update({ epoch: epoch + 1, loss: loss.toFixed(4) });
-          bar.update(0);
+        onEpochEnd: (report) => {
+          epoch = report.epoch + 1;
+          console.error(
+            `epoch ${report.epoch}: ${report.seconds.toFixed(1)} s, validation loss ${report.validation.total.toFixed(4)} ` +
+              `(action ${report.validation.action.toFixed(4)}, item ${report.validation.item.toFixed(4)}, churn ${report.validation.churn.toFixed(4)})`,
+          );
         },
+        onEvaluating: (predictor) => console.error(`evaluating ${predictor}`),
       });
-      bar.stop();
-      console.log(
-        `saved model ${metadata.version} to ${out}: ${metadata.training.examples} examples, ` +
-          `${metadata.training.epochs} epochs, final loss ${metadata.training.finalLoss?.toFixed(4)}`,
-      );
+      console.error(`saved ${metadata.version} to ${out} (best epoch ${metadata.training.bestEpoch})`);
+      if (!evaluation) return;
+      if (options.json) console.log(JSON.stringify(evaluation));
+      else printEvaluationSummary(evaluation);
     });
 }

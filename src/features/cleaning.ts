@@ -57,5 +57,8 @@ export function cleanEvents(
     seen.add(key);
     kept.push(event);
   }
-  return { events: kept, report: { input: events.length, kept: kept.length, outOfRange, duplicates, fromMs, toMs } };
+  return {
+    events: kept,
+    report: { input: events.length, kept: kept.length, outOfRange, duplicates, fromMs, toMs },
+  };
 }

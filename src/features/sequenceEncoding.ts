@@ -1,23 +1,55 @@
 import type { ActionVocabulary } from '../events/actionVocabulary.js';
+import type { IdVocabulary } from './idVocabulary.js';
+import { sessionPositions } from './sessions.js';
 
 /** What the encoder needs of an event; both WindowEntry and UserEvent have it. */
 export interface SequenceEvent {
+  itemId: string;
+  categoryId?: string | null;
   action: string;
   tsMs: number;
 }
 
+export interface FeatureVocabularies {
+  actions: ActionVocabulary;
+  items: IdVocabulary;
+  categories: IdVocabulary;
+}
+
 /**
- * A batch of sequences as flat arrays, left-padded to a common length. Action ids are shifted by one
- * so that 0 means padding, which the model masks out: a short history is then scored exactly as if
- * it had never been padded.
+ * Numeric features of each step, all computable when the event arrives (never from later events), so
+ * that a recurrent state can be advanced one event at a time: log time gap since the previous event
+ * and log position in the session. The hour of day is a categorical input (`hours`): activity peaks
+ * and night-time breaks are not a smooth function of the hour.
+ */
+export const STEP_NUMERIC_FEATURES = 2;
+export const HOURS = 24;
+
+/**
+ * A batch of sequences as flat arrays, left-padded to a common length. Id 0 is padding everywhere,
+ * and `mask` is 0 there, so a short history scores exactly as if it had never been padded.
  */
 export interface EncodedBatch {
   batchSize: number;
   length: number;
-  /** [batchSize * length], 0 = padding, 1..A = action index + 1 */
+  /** [batchSize * length] */
+  items: Int32Array;
+  categories: Int32Array;
+  /** Action index + 1. */
   actions: Int32Array;
-  /** [batchSize * length], scaled log of the seconds since the user's previous event */
-  gaps: Float32Array;
+  /** UTC hour of day + 1. */
+  hours: Int32Array;
+  /** [batchSize * length * STEP_NUMERIC_FEATURES] */
+  numeric: Float32Array;
+  /** [batchSize * length], 1 for a real event */
+  mask: Float32Array;
+  /**
+   * [batchSize * length], the same small number for the same item within one sequence (0 = padding).
+   * Unlike `items` it never merges two rare items that share a hash bucket.
+   */
+  itemKeys: Int32Array;
+  /** [batchSize * length], event time in seconds relative to the sequence's last event (<= 0) */
+  secondsBeforeLast: Float32Array;
 }
 
 /** log1p(seconds) grows to about 13 for a week; dividing keeps the input near the unit range. */
@@ -26,33 +58,62 @@ const GAP_SCALE = 1 / 12;
 export function scaledGap(previousMs: number | undefined, currentMs: number): number {
   if (previousMs === undefined) return 0;
   // Out-of-order arrivals give negative gaps; treat them as simultaneous rather than as time travel.
-  const seconds = Math.max(0, (currentMs - previousMs) / 1000);
-  return Math.log1p(seconds) * GAP_SCALE;
+  return Math.log1p(Math.max(0, (currentMs - previousMs) / 1000)) * GAP_SCALE;
+}
+
+export function actionId(vocabulary: ActionVocabulary, action: string): number {
+  const index = vocabulary.indexOf(action);
+  if (index === undefined) throw new Error(`action "${action}" is not in the model's vocabulary`);
+  return index + 1;
 }
 
 /**
  * Encodes each sequence's last `maxLength` events. The common length is the longest kept sequence,
- * so a batch of short histories costs only as many recurrent steps as it needs.
+ * so a batch of short histories costs only as many steps as it needs.
  */
 export function encodeSequences(
   sequences: readonly (readonly SequenceEvent[])[],
-  vocabulary: ActionVocabulary,
+  vocabularies: FeatureVocabularies,
   maxLength: number,
 ): EncodedBatch {
   const length = Math.max(1, ...sequences.map((sequence) => Math.min(sequence.length, maxLength)));
-  const actions = new Int32Array(sequences.length * length);
-  const gaps = new Float32Array(sequences.length * length);
+  const size = sequences.length * length;
+  const batch: EncodedBatch = {
+    batchSize: sequences.length,
+    length,
+    items: new Int32Array(size),
+    categories: new Int32Array(size),
+    actions: new Int32Array(size),
+    hours: new Int32Array(size),
+    numeric: new Float32Array(size * STEP_NUMERIC_FEATURES),
+    mask: new Float32Array(size),
+    itemKeys: new Int32Array(size),
+    secondsBeforeLast: new Float32Array(size),
+  };
   sequences.forEach((sequence, row) => {
     const start = Math.max(0, sequence.length - maxLength);
+    // The session position needs the events before the window too, up to the session's start.
+    const context = sequence.slice(Math.max(0, start - 200));
+    const positions = sessionPositions(context).slice(start - Math.max(0, start - 200));
     const kept = sequence.length - start;
     const offset = row * length + (length - kept);
+    const lastMs = sequence[sequence.length - 1]?.tsMs ?? 0;
+    const keys = new Map<string, number>();
     for (let i = 0; i < kept; i++) {
       const event = sequence[start + i] as SequenceEvent;
-      const index = vocabulary.indexOf(event.action);
-      if (index === undefined) throw new Error(`action "${event.action}" is not in the model's vocabulary`);
-      actions[offset + i] = index + 1;
-      gaps[offset + i] = scaledGap(sequence[start + i - 1]?.tsMs, event.tsMs);
+      const at = offset + i;
+      batch.items[at] = vocabularies.items.indexOf(event.itemId);
+      batch.categories[at] = vocabularies.categories.indexOf(event.categoryId ?? '');
+      batch.actions[at] = actionId(vocabularies.actions, event.action);
+      batch.mask[at] = 1;
+      if (!keys.has(event.itemId)) keys.set(event.itemId, keys.size + 1);
+      batch.itemKeys[at] = keys.get(event.itemId) as number;
+      batch.secondsBeforeLast[at] = (event.tsMs - lastMs) / 1000;
+      batch.hours[at] = 1 + new Date(event.tsMs).getUTCHours();
+      const numeric = at * STEP_NUMERIC_FEATURES;
+      batch.numeric[numeric] = scaledGap(sequence[start + i - 1]?.tsMs, event.tsMs);
+      batch.numeric[numeric + 1] = Math.log1p(positions[i] ?? 1) / 4;
     }
   });
-  return { batchSize: sequences.length, length, actions, gaps };
+  return batch;
 }

@@ -6,7 +6,9 @@ export function sessionPositions(events: readonly { tsMs: number }[]): number[] 
   const positions: number[] = [];
   events.forEach((event, i) => {
     const previous = events[i - 1];
-    positions.push(previous && event.tsMs - previous.tsMs <= SESSION_GAP_MS ? (positions[i - 1] as number) + 1 : 1);
+    positions.push(
+      previous && event.tsMs - previous.tsMs <= SESSION_GAP_MS ? (positions[i - 1] as number) + 1 : 1,
+    );
   });
   return positions;
 }

@@ -1,20 +1,24 @@
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import { ActionVocabulary } from '../events/actionVocabulary.js';
+import { IdVocabulary } from '../features/idVocabulary.js';
 import { type ModelMetadata, modelMetadataSchema } from './modelMetadata.js';
+import { Params } from './params.js';
+import { SequenceModel } from './sequenceModel.js';
 
 /**
- * A model on disk is one folder: TensorFlow.js's model.json and weights.bin, plus seqscore.json.
- * Pure tfjs has no file:// handler, so saving and loading go through in-memory artifacts. A save
+ * A model on disk is one folder: seqscore.json (configuration, vocabularies, weight manifest) and
+ * weights.bin (TensorFlow.js's weight encoding), plus evaluation.json when training evaluated it.
+ * Pure tfjs has no file:// handler, so the weights go through tf.io's in-memory encoding. A save
  * writes a sibling folder and renames it into place, so a reader never sees half a model.
  */
-
-const TOPOLOGY_FILE = 'model.json';
-const WEIGHTS_FILE = 'weights.bin';
 const METADATA_FILE = 'seqscore.json';
+const WEIGHTS_FILE = 'weights.bin';
+export const EVALUATION_FILE = 'evaluation.json';
 
 export interface LoadedModel {
-  model: tf.LayersModel;
+  model: SequenceModel;
   metadata: ModelMetadata;
 }
 
@@ -24,28 +28,22 @@ export class ModelLoadError extends Error {
 
 export async function saveModelFolder(
   folder: string,
-  model: tf.LayersModel,
-  metadata: ModelMetadata,
-): Promise<void> {
+  model: SequenceModel,
+  metadata: Omit<ModelMetadata, 'weights'>,
+  evaluation?: unknown,
+): Promise<ModelMetadata> {
   const staging = `${folder}.staging-${process.pid}-${Date.now()}`;
   await mkdir(staging, { recursive: true });
   try {
-    await model.save(
-      tf.io.withSaveHandler(async (artifacts) => {
-        const weights = tf.io.CompositeArrayBuffer.join(artifacts.weightData);
-        const modelJson = {
-          format: artifacts.format,
-          generatedBy: artifacts.generatedBy,
-          convertedBy: artifacts.convertedBy,
-          modelTopology: artifacts.modelTopology,
-          weightsManifest: [{ paths: [WEIGHTS_FILE], weights: artifacts.weightSpecs ?? [] }],
-        };
-        await writeFile(join(staging, WEIGHTS_FILE), Buffer.from(weights));
-        await writeFile(join(staging, TOPOLOGY_FILE), JSON.stringify(modelJson));
-        return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts) };
-      }),
-    );
-    await writeFile(join(staging, METADATA_FILE), `${JSON.stringify(metadata, null, 2)}\n`);
+    const { data, specs } = await tf.io.encodeWeights(model.params.named());
+    const complete: ModelMetadata = {
+      ...metadata,
+      weights: specs.map(({ name, shape, dtype }) => ({ name, shape, dtype })),
+    };
+    await writeFile(join(staging, WEIGHTS_FILE), Buffer.from(tf.io.CompositeArrayBuffer.join(data)));
+    await writeFile(join(staging, METADATA_FILE), `${JSON.stringify(complete, null, 2)}\n`);
+    if (evaluation !== undefined)
+      await writeFile(join(staging, EVALUATION_FILE), `${JSON.stringify(evaluation, null, 2)}\n`);
     await mkdir(dirname(folder), { recursive: true });
     const previous = `${folder}.previous-${process.pid}-${Date.now()}`;
     await rename(folder, previous).catch((error: NodeJS.ErrnoException) => {
@@ -53,6 +51,7 @@ export async function saveModelFolder(
     });
     await rename(staging, folder);
     await rm(previous, { recursive: true, force: true });
+    return complete;
   } catch (error) {
     await rm(staging, { recursive: true, force: true });
     throw error;
@@ -80,35 +79,36 @@ export async function readModelMetadata(folder: string): Promise<ModelMetadata> 
 
 export async function loadModelFolder(folder: string): Promise<LoadedModel> {
   const metadata = await readModelMetadata(folder);
-  const modelJson = (await readJson(join(folder, TOPOLOGY_FILE))) as tf.io.ModelJSON;
-  const weightSpecs = modelJson.weightsManifest?.flatMap((group) => group.weights);
-  if (!modelJson.modelTopology || !weightSpecs) {
-    throw new ModelLoadError(`${join(folder, TOPOLOGY_FILE)} lacks a topology or weights manifest`);
-  }
-  let weightData: Buffer;
+  let data: Buffer;
   try {
-    weightData = await readFile(join(folder, WEIGHTS_FILE));
+    data = await readFile(join(folder, WEIGHTS_FILE));
   } catch (error) {
     throw new ModelLoadError(`cannot read ${join(folder, WEIGHTS_FILE)}: ${(error as Error).message}`);
   }
-  const expectedBytes = weightSpecs.reduce(
-    (sum, spec) => sum + spec.shape.reduce((product, dim) => product * dim, 1) * 4,
+  const expectedBytes = metadata.weights.reduce(
+    (sum, spec) => sum + spec.shape.reduce((a, b) => a * b, 1) * 4,
     0,
   );
-  if (weightData.byteLength !== expectedBytes) {
+  if (data.byteLength !== expectedBytes) {
     throw new ModelLoadError(
-      `${join(folder, WEIGHTS_FILE)} has ${weightData.byteLength} bytes, the manifest needs ${expectedBytes}`,
+      `${join(folder, WEIGHTS_FILE)} has ${data.byteLength} bytes, the manifest needs ${expectedBytes}`,
     );
   }
-  const model = await tf.loadLayersModel(
-    tf.io.fromMemory({
-      modelTopology: modelJson.modelTopology,
-      weightSpecs,
-      weightData: weightData.buffer.slice(
-        weightData.byteOffset,
-        weightData.byteOffset + weightData.byteLength,
-      ),
-    }),
-  );
-  return { model, metadata };
+  const buffer = data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength) as ArrayBuffer;
+  const tensors = tf.io.decodeWeights(buffer, metadata.weights as tf.io.WeightsManifestEntry[]);
+  const vocabularies = {
+    actions: new ActionVocabulary(metadata.vocabularies.actions),
+    items: IdVocabulary.fromJSON(metadata.vocabularies.items),
+    categories: IdVocabulary.fromJSON(metadata.vocabularies.categories),
+  };
+  const params = Params.fromTensors(tensors);
+  const expected = Object.keys(SequenceModel.paramSpecs(metadata.model, vocabularies));
+  const missing = expected.filter((name) => !params.has(name));
+  if (missing.length > 0) {
+    params.dispose();
+    throw new ModelLoadError(
+      `${folder} lacks weights ${missing.join(', ')} for a ${metadata.model.architecture} model`,
+    );
+  }
+  return { model: new SequenceModel(metadata.model, vocabularies, params), metadata };
 }

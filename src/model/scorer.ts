@@ -1,6 +1,5 @@
-import * as tf from '@tensorflow/tfjs';
-import { ActionVocabulary } from '../events/actionVocabulary.js';
-import { encodeSequences, type SequenceEvent } from '../features/sequenceEncoding.js';
+import type { SequenceEvent } from '../features/sequenceEncoding.js';
+import { type ItemScore, predictLast } from './inference.js';
 import type { LoadedModel } from './modelFolder.js';
 
 export interface SequenceScore {
@@ -8,23 +7,28 @@ export interface SequenceScore {
   nextAction: Record<string, number>;
   /** Probability that the user has no further event within the model's churn horizon. */
   churn: number;
+  /** The most likely next items, best first. */
+  nextItems: ItemScore[];
 }
 
 /** Scores many users' histories with one forward pass of the model. */
 export class Scorer {
   readonly version: string;
+  readonly architecture: string;
   readonly churnHorizonMs: number;
-  private readonly vocabulary: ActionVocabulary;
 
-  constructor(private readonly loaded: LoadedModel) {
+  constructor(
+    private readonly loaded: LoadedModel,
+    private readonly topK: number,
+  ) {
     this.version = loaded.metadata.version;
+    this.architecture = loaded.metadata.model.architecture;
     this.churnHorizonMs = loaded.metadata.churnHorizonMs;
-    this.vocabulary = new ActionVocabulary(loaded.metadata.actions);
   }
 
   /** Fails fast when the running configuration's actions differ from those the model was trained on. */
   assertActions(actions: readonly string[]): void {
-    const trained = this.loaded.metadata.actions;
+    const trained = this.loaded.metadata.vocabularies.actions;
     if (trained.length !== actions.length || trained.some((action, i) => action !== actions[i])) {
       throw new Error(
         `model ${this.version} was trained on actions [${trained.join(', ')}], ` +
@@ -34,21 +38,11 @@ export class Scorer {
   }
 
   score(sequences: readonly (readonly SequenceEvent[])[]): SequenceScore[] {
-    if (sequences.length === 0) return [];
-    const batch = encodeSequences(sequences, this.vocabulary, this.loaded.metadata.maxSequenceLength);
-    const [nextAction, churn] = tf.tidy(() => {
-      const actions = tf.tensor2d(batch.actions, [batch.batchSize, batch.length], 'int32');
-      const gaps = tf.tensor3d(batch.gaps, [batch.batchSize, batch.length, 1]);
-      const outputs = this.loaded.model.predict([actions, gaps]) as tf.Tensor[];
-      return outputs.map((output) => output.dataSync() as Float32Array);
-    }) as unknown as [Float32Array, Float32Array];
-    const actionCount = this.vocabulary.size;
-    return sequences.map((_, row) => {
-      const probabilities: Record<string, number> = {};
-      this.vocabulary.actions.forEach((action, column) => {
-        probabilities[action] = nextAction[row * actionCount + column] ?? 0;
-      });
-      return { nextAction: probabilities, churn: churn[row] ?? 0 };
-    });
+    const actions = this.loaded.model.vocabularies.actions.actions;
+    return predictLast(this.loaded.model, sequences, this.topK).map((prediction) => ({
+      nextAction: Object.fromEntries(actions.map((action, i) => [action, prediction.nextAction[i] ?? 0])),
+      churn: prediction.churn,
+      nextItems: prediction.nextItems,
+    }));
   }
 }

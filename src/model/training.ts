@@ -1,110 +1,363 @@
 import * as tf from '@tensorflow/tfjs';
 import { ActionVocabulary } from '../events/actionVocabulary.js';
 import type { UserEvent } from '../events/event.js';
-import { seededRandom } from '../events/random.js';
-import { encodeSequences } from '../features/sequenceEncoding.js';
-import { buildGruModel } from './gruModel.js';
-import type { ModelMetadata } from './modelMetadata.js';
-import { buildExamples } from './trainingData.js';
+import { type Random, seededRandom, shuffle } from '../events/random.js';
+import { IdVocabulary } from '../features/idVocabulary.js';
+import { encodeSequences, type FeatureVocabularies } from '../features/sequenceEncoding.js';
+import { type BatchLabels, batchLabels } from './batchLabels.js';
+import { fitDecisionWeights } from './evaluation/decisionWeights.js';
+import { batchTensors, type ModelConfig, SequenceModel } from './sequenceModel.js';
+import { buildChunks, type Role, type TrainingChunk } from './trainingData.js';
+
+export interface LossWeights {
+  action: number;
+  item: number;
+  churn: number;
+}
 
 export interface TrainOptions {
+  model: ModelConfig;
   actions: readonly string[];
   churnHorizonMs: number;
+  /** Events from here on are never trained on (the test period). */
+  trainEndMs: number;
+  /** Labels dated from here until trainEndMs are the validation split. */
+  validFromMs: number;
   epochs: number;
-  seed: number;
-  hiddenUnits: number;
-  /** Events of history per training example; scoring may use longer windows. */
-  trainLength: number;
-  /** Longest history the model reads when scoring. */
-  maxSequenceLength: number;
-  maxExamples: number;
+  patience: number;
   batchSize: number;
-  source: string;
-  onEpochEnd?: (epoch: number, loss: number) => void;
+  learningRate: number;
+  lossWeights: LossWeights;
+  /** Random items added to each batch's explore candidates (sampled softmax). */
+  negatives: number;
+  /** Share of step inputs dropped in training. */
+  dropout: number;
+  seed: number;
+  onEpochEnd?: (report: EpochReport) => void;
   onBatchEnd?: (batch: number, batchesPerEpoch: number) => void;
 }
 
-export interface TrainedModel {
-  model: tf.LayersModel;
-  metadata: ModelMetadata;
+export interface LossReport {
+  total: number;
+  action: number;
+  item: number;
+  churn: number;
 }
 
-export async function trainGruModel(
+export interface EpochReport {
+  epoch: number;
+  train: LossReport;
+  validation: LossReport;
+  seconds: number;
+  sequencesPerSecond: number;
+}
+
+export interface TrainResult {
+  model: SequenceModel;
+  epochs: EpochReport[];
+  bestEpoch: number;
+  decisionWeights: number[];
+  chunks: number;
+}
+
+interface PreparedBatch {
+  chunks: TrainingChunk[];
+  inputs: ReturnType<typeof batchTensors>;
+  labels: BatchLabels;
+}
+
+function labelTensors(labels: BatchLabels, batchSize: number, length: number) {
+  const flat = [batchSize, length] as [number, number];
+  const square = [batchSize, length, length] as [number, number, number];
+  return {
+    actionTarget: tf.tensor2d(labels.actionTarget, flat, 'int32'),
+    nextWeight: tf.tensor2d(labels.nextWeight, flat),
+    churnLabel: tf.tensor2d(labels.churnLabel, flat),
+    churnWeight: tf.tensor2d(labels.churnWeight, flat),
+    repeatMatch: tf.tensor3d(labels.repeatMatch, square),
+  };
+}
+
+/** Explore candidates: every next item in the batch plus random ones, and each step's target column. */
+function sampleCandidates(labels: BatchLabels, vocabularySize: number, negatives: number, random: Random) {
+  const columns = new Map<number, number>();
+  const candidates: number[] = [];
+  const add = (index: number) => {
+    if (!columns.has(index)) {
+      columns.set(index, candidates.length);
+      candidates.push(index);
+    }
+  };
+  labels.itemTarget.forEach((index, i) => {
+    if (labels.nextWeight[i]) add(index);
+  });
+  for (let n = 0; n < negatives; n++) add(1 + Math.floor(random() * (vocabularySize - 1)));
+  const targetColumn = Int32Array.from(labels.itemTarget, (index, i) =>
+    labels.nextWeight[i] ? (columns.get(index) ?? 0) : 0,
+  );
+  return { candidates: Int32Array.from(candidates), targetColumn };
+}
+
+function weightedMean(values: tf.Tensor, weights: tf.Tensor): tf.Scalar {
+  return tf.div(tf.sum(tf.mul(values, weights)), tf.maximum(tf.sum(weights), 1)) as tf.Scalar;
+}
+
+/** The multi-task loss of one batch; each part is a mean over the steps that carry that label. */
+function batchLoss(
+  model: SequenceModel,
+  prepared: PreparedBatch,
+  candidates: Int32Array,
+  targetColumn: Int32Array,
+  weights: LossWeights,
+  dropout?: { rate: number; seed: number },
+): { total: tf.Scalar; action: tf.Scalar; item: tf.Scalar; churn: tf.Scalar } {
+  const { batchSize, length } = {
+    batchSize: prepared.inputs.mask.shape[0],
+    length: prepared.inputs.mask.shape[1],
+  };
+  const labels = labelTensors(prepared.labels, batchSize, length);
+  const steps = model.steps(prepared.inputs, dropout);
+  const actionLogProbs = tf.logSoftmax(model.actionLogits(steps.states));
+  const actionNll = tf.neg(
+    tf.sum(tf.mul(actionLogProbs, tf.oneHot(labels.actionTarget, actionLogProbs.shape[2])), 2),
+  );
+  const action = weightedMean(actionNll, labels.nextWeight);
+
+  const churnLogits = model.scalarHead(steps.states, 'churn');
+  const churnNll = tf
+    .sub(tf.relu(churnLogits), tf.mul(churnLogits, labels.churnLabel))
+    .add(tf.log1p(tf.exp(tf.neg(tf.abs(churnLogits)))));
+  const churn = weightedMean(churnNll, labels.churnWeight);
+
+  const gate = tf.sigmoid(model.scalarHead(steps.states, 'gate'));
+  const attention = tf.softmax(model.repeatLogits(steps.query, steps.keys, prepared.labels.candidates));
+  const repeatProbability = tf.sum(tf.mul(attention, labels.repeatMatch), 2);
+  const exploreLogProbs = tf.logSoftmax(
+    model.exploreLogits(
+      tf.reshape(steps.query, [batchSize * length, -1]) as tf.Tensor2D,
+      tf.tensor1d(candidates, 'int32'),
+    ),
+  );
+  const exploreProbability = tf
+    .exp(tf.sum(tf.mul(exploreLogProbs, tf.oneHot(tf.tensor1d(targetColumn, 'int32'), candidates.length)), 1))
+    .reshape([batchSize, length]);
+  const itemProbability = tf.add(
+    tf.mul(gate, repeatProbability),
+    tf.mul(tf.sub(1, gate), exploreProbability),
+  );
+  const item = weightedMean(tf.neg(tf.log(tf.add(itemProbability, 1e-9))), labels.nextWeight);
+
+  const total = tf.addN([
+    tf.mul(action, weights.action),
+    tf.mul(item, weights.item),
+    tf.mul(churn, weights.churn),
+  ]) as tf.Scalar;
+  return { total, action, item, churn };
+}
+
+function prepare(
+  chunks: TrainingChunk[],
+  vocabularies: FeatureVocabularies,
+  role: Role,
+  maxLength: number,
+): PreparedBatch {
+  const batch = encodeSequences(
+    chunks.map((chunk) => chunk.events),
+    vocabularies,
+    maxLength,
+  );
+  const labels = batchLabels(
+    chunks,
+    batch,
+    role,
+    (action) => vocabularies.actions.indexOf(action) ?? 0,
+    (itemId) => vocabularies.items.indexOf(itemId),
+  );
+  return { chunks, inputs: batchTensors(batch), labels };
+}
+
+function disposeBatch(prepared: PreparedBatch): void {
+  tf.dispose(Object.values(prepared.inputs));
+}
+
+export function fitVocabularies(
+  events: readonly UserEvent[],
+  actions: readonly string[],
+): FeatureVocabularies {
+  return {
+    actions: new ActionVocabulary(actions),
+    // An id seen once in training teaches the embedding nothing it could reuse; it gets a bucket.
+    items: IdVocabulary.fit(
+      events.map((event) => event.itemId),
+      { minCount: 2, maxSize: 100_000, buckets: 1_000 },
+    ),
+    categories: IdVocabulary.fit(
+      events.map((event) => event.categoryId ?? ''),
+      { minCount: 2, maxSize: 10_000, buckets: 100 },
+    ),
+  };
+}
+
+/**
+ * Trains with early stopping on the validation split and returns the best epoch's model, with
+ * decision weights for the action head fitted on validation steps. Deterministic for a seed.
+ */
+export async function trainSequenceModel(
   events: readonly UserEvent[],
   options: TrainOptions,
-): Promise<TrainedModel> {
-  const vocabulary = new ActionVocabulary(options.actions);
-  const examples = buildExamples(events, {
-    maxHistory: options.trainLength,
+): Promise<TrainResult> {
+  const random = seededRandom(options.seed);
+  const trainingEvents = events.filter((event) => event.tsMs < options.validFromMs);
+  const vocabularies = fitVocabularies(trainingEvents, options.actions);
+  const chunks = buildChunks(events, {
+    chunkLength: options.model.maxLength,
     churnHorizonMs: options.churnHorizonMs,
-    maxExamples: options.maxExamples,
-    random: seededRandom(options.seed),
+    validFromMs: options.validFromMs,
+    trainEndMs: options.trainEndMs,
   });
-  if (examples.length === 0) {
-    throw new Error('no training examples: the events need users with at least two events each');
-  }
-  const batch = encodeSequences(
-    examples.map((example) => example.history),
-    vocabulary,
-    options.trainLength,
+  const trainChunks = chunks.filter(
+    (chunk) => chunk.nextRole.includes('train') || chunk.churnRole.includes('train'),
   );
-  const model = buildGruModel({
-    actionCount: vocabulary.size,
-    hiddenUnits: options.hiddenUnits,
-    seed: options.seed,
-  });
-  model.compile({
-    optimizer: tf.train.adam(0.005),
-    loss: ['sparseCategoricalCrossentropy', 'binaryCrossentropy'],
-  });
-  const inputs = [
-    tf.tensor2d(batch.actions, [batch.batchSize, batch.length], 'int32'),
-    tf.tensor3d(batch.gaps, [batch.batchSize, batch.length, 1]),
-  ];
-  const labels = [
-    tf.tensor1d(examples.map((example) => vocabulary.indexOf(example.nextAction) ?? 0)),
-    tf.tensor2d(
-      examples.map((example) => (example.churned ? 1 : 0)),
-      [examples.length, 1],
-    ),
-  ];
-  const batchesPerEpoch = Math.ceil(examples.length / options.batchSize);
-  let finalLoss: number | null = null;
-  try {
-    await model.fit(inputs, labels, {
-      epochs: options.epochs,
-      batchSize: options.batchSize,
-      shuffle: false,
-      verbose: 0,
-      callbacks: {
-        onBatchEnd: async (batchIndex) => options.onBatchEnd?.(batchIndex + 1, batchesPerEpoch),
-        onEpochEnd: async (epoch, logs) => {
-          finalLoss = logs?.loss ?? null;
-          options.onEpochEnd?.(epoch + 1, finalLoss ?? Number.NaN);
-        },
-      },
-    });
-  } finally {
-    tf.dispose([...inputs, ...labels]);
-  }
-  const createdAt = new Date();
-  const metadata: ModelMetadata = {
-    formatVersion: 1,
-    version: `gru-${createdAt.toISOString().replace(/[-:]/g, '').replace(/\..*$/, '')}-s${options.seed}`,
-    architecture: 'gru',
-    actions: [...vocabulary.actions],
-    maxSequenceLength: options.maxSequenceLength,
-    hiddenUnits: options.hiddenUnits,
-    churnHorizonMs: options.churnHorizonMs,
-    createdAt: createdAt.toISOString(),
-    training: {
-      source: options.source,
-      events: events.length,
-      examples: examples.length,
-      epochs: options.epochs,
-      seed: options.seed,
-      finalLoss,
-    },
+  const validationChunks = chunks.filter(
+    (chunk) => chunk.nextRole.includes('validation') || chunk.churnRole.includes('validation'),
+  );
+  if (trainChunks.length === 0) throw new Error('no training examples before the validation split');
+  const model = SequenceModel.create(options.model, vocabularies, options.seed);
+  const optimizer = tf.train.adam(options.learningRate);
+  const batchesPerEpoch = Math.ceil(trainChunks.length / options.batchSize);
+  const reports: EpochReport[] = [];
+  let best: { loss: number; epoch: number; snapshot: Map<string, tf.Tensor> } | undefined;
+
+  const evaluate = (role: Role, list: TrainingChunk[]): LossReport => {
+    const sums = { total: 0, action: 0, item: 0, churn: 0 };
+    let batches = 0;
+    for (let start = 0; start < list.length; start += options.batchSize) {
+      const prepared = prepare(
+        list.slice(start, start + options.batchSize),
+        vocabularies,
+        role,
+        options.model.maxLength,
+      );
+      const { candidates, targetColumn } = sampleCandidates(
+        prepared.labels,
+        vocabularies.items.size,
+        options.negatives,
+        seededRandom(start + 1),
+      );
+      const losses = tf.tidy(() => {
+        const loss = batchLoss(model, prepared, candidates, targetColumn, options.lossWeights);
+        return [loss.total, loss.action, loss.item, loss.churn].map((value) => value.dataSync()[0] as number);
+      });
+      disposeBatch(prepared);
+      sums.total += losses[0] as number;
+      sums.action += losses[1] as number;
+      sums.item += losses[2] as number;
+      sums.churn += losses[3] as number;
+      batches++;
+    }
+    const n = Math.max(1, batches);
+    return { total: sums.total / n, action: sums.action / n, item: sums.item / n, churn: sums.churn / n };
   };
-  return { model, metadata };
+
+  for (let epoch = 1; epoch <= options.epochs; epoch++) {
+    const startedAt = Date.now();
+    const order = shuffle([...trainChunks], random);
+    const sums = { total: 0, action: 0, item: 0, churn: 0 };
+    for (let b = 0; b < batchesPerEpoch; b++) {
+      const prepared = prepare(
+        order.slice(b * options.batchSize, (b + 1) * options.batchSize),
+        vocabularies,
+        'train',
+        options.model.maxLength,
+      );
+      const { candidates, targetColumn } = sampleCandidates(
+        prepared.labels,
+        vocabularies.items.size,
+        options.negatives,
+        random,
+      );
+      let parts: number[] = [];
+      const dropout =
+        options.dropout > 0 ? { rate: options.dropout, seed: Math.floor(random() * 2 ** 31) } : undefined;
+      optimizer.minimize(
+        () => {
+          const loss = batchLoss(model, prepared, candidates, targetColumn, options.lossWeights, dropout);
+          parts = [loss.action, loss.item, loss.churn].map((value) => value.dataSync()[0] as number);
+          return loss.total;
+        },
+        false,
+        model.params.list(),
+      );
+      disposeBatch(prepared);
+      sums.action += parts[0] as number;
+      sums.item += parts[1] as number;
+      sums.churn += parts[2] as number;
+      options.onBatchEnd?.(b + 1, batchesPerEpoch);
+      await tf.nextFrame();
+    }
+    const seconds = (Date.now() - startedAt) / 1000;
+    const train = {
+      action: sums.action / batchesPerEpoch,
+      item: sums.item / batchesPerEpoch,
+      churn: sums.churn / batchesPerEpoch,
+      total: 0,
+    };
+    train.total =
+      options.lossWeights.action * train.action +
+      options.lossWeights.item * train.item +
+      options.lossWeights.churn * train.churn;
+    const validation = evaluate('validation', validationChunks);
+    const report = { epoch, train, validation, seconds, sequencesPerSecond: trainChunks.length / seconds };
+    reports.push(report);
+    options.onEpochEnd?.(report);
+    if (!best || validation.total < best.loss) {
+      if (best) tf.dispose([...best.snapshot.values()]);
+      best = { loss: validation.total, epoch, snapshot: model.params.snapshot() };
+    } else if (epoch - best.epoch >= options.patience) {
+      break;
+    }
+  }
+  if (best) {
+    model.params.restore(best.snapshot);
+    tf.dispose([...best.snapshot.values()]);
+  }
+  optimizer.dispose();
+  return {
+    model,
+    epochs: reports,
+    bestEpoch: best?.epoch ?? 0,
+    decisionWeights: fitActionDecisionWeights(model, validationChunks, options),
+    chunks: trainChunks.length,
+  };
+}
+
+/** Decision weights for the action head, fitted on the validation steps' predicted probabilities. */
+function fitActionDecisionWeights(
+  model: SequenceModel,
+  chunks: TrainingChunk[],
+  options: TrainOptions,
+): number[] {
+  const probabilities: number[][] = [];
+  const labels: number[] = [];
+  const actions = model.vocabularies.actions;
+  for (let start = 0; start < chunks.length; start += options.batchSize) {
+    const prepared = prepare(
+      chunks.slice(start, start + options.batchSize),
+      model.vocabularies,
+      'validation',
+      options.model.maxLength,
+    );
+    const rows = tf.tidy(
+      () => tf.softmax(model.actionLogits(model.steps(prepared.inputs).states)).dataSync() as Float32Array,
+    );
+    prepared.labels.nextWeight.forEach((weight, at) => {
+      if (!weight) return;
+      probabilities.push(Array.from(rows.subarray(at * actions.size, (at + 1) * actions.size)));
+      labels.push(prepared.labels.actionTarget[at] as number);
+    });
+    disposeBatch(prepared);
+  }
+  return labels.length > 0
+    ? fitDecisionWeights(actions.actions, probabilities, labels)
+    : actions.actions.map(() => 1);
 }

@@ -11,6 +11,8 @@ export interface ScoreMessage {
   modelVersion: string;
   nextAction: Record<string, number>;
   churn: { horizonSeconds: number; p: number };
+  /** The most likely next items, best first; scores are probabilities. */
+  nextItems: { itemId: string; score: number }[];
 }
 
 export interface ScoreInput {
@@ -19,6 +21,7 @@ export interface ScoreInput {
   nextAction: Record<string, number>;
   churn: number;
   churnHorizonMs: number;
+  nextItems: readonly { itemId: string; score: number }[];
   scoredAtMs: number;
 }
 
@@ -38,5 +41,6 @@ export function buildScoreMessage(input: ScoreInput): ScoreMessage {
     modelVersion: input.modelVersion,
     nextAction,
     churn: { horizonSeconds: Math.round(input.churnHorizonMs / 1000), p: round(input.churn) },
+    nextItems: input.nextItems.map((item) => ({ itemId: item.itemId, score: round(item.score) })),
   };
 }

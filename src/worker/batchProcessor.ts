@@ -2,6 +2,7 @@ import type { KafkaMessage } from 'kafkajs';
 import type { MessageSource } from '../consumers/eventConsumer.js';
 import type { DecodeResult } from '../events/decoder.js';
 import type { UserEvent } from '../events/event.js';
+import type { SequenceEvent } from '../features/sequenceEncoding.js';
 import type { AppendOutcome } from '../features/windowStore.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { SequenceScore } from '../model/scorer.js';
@@ -16,7 +17,7 @@ export interface BatchStages {
   scorer: () => {
     version: string;
     churnHorizonMs: number;
-    score(sequences: readonly (readonly { action: string; tsMs: number }[])[]): SequenceScore[];
+    score(sequences: readonly (readonly SequenceEvent[])[]): SequenceScore[];
   };
   publisher: { publish(batch: PublishBatch): Promise<void> };
   metrics: Metrics;
@@ -91,6 +92,7 @@ export async function processBatch(
       nextAction: score.nextAction,
       churn: score.churn,
       churnHorizonMs: scorer.churnHorizonMs,
+      nextItems: score.nextItems,
       scoredAtMs,
     });
   });

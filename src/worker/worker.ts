@@ -35,7 +35,7 @@ export interface WorkerHooks {
 
 async function loadScorer(config: Config): Promise<Scorer> {
   try {
-    const scorer = new Scorer(await loadModelFolder(config.model.dir));
+    const scorer = new Scorer(await loadModelFolder(config.model.dir), config.model.topK);
     scorer.assertActions(config.events.actions);
     return scorer;
   } catch (error) {
@@ -59,7 +59,7 @@ export async function startWorker(
     logger.info(unavailable, 'TensorFlow.js backend unavailable; trying the next'),
   );
   const scorer = await loadScorer(config);
-  metrics.modelInfo.labels(scorer.version, 'gru', backend).set(1);
+  metrics.modelInfo.labels(scorer.version, scorer.architecture, backend).set(1);
   logger.info({ modelVersion: scorer.version, backend }, 'model loaded');
 
   const redis: Redis = createRedis(config.redis.url, 'seqscore-worker', logger);

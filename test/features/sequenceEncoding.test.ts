@@ -1,33 +1,62 @@
 import { describe, expect, it } from 'vitest';
 import { ActionVocabulary } from '../../src/events/actionVocabulary.js';
-import { encodeSequences, scaledGap } from '../../src/features/sequenceEncoding.js';
+import { IdVocabulary } from '../../src/features/idVocabulary.js';
+import { encodeSequences, STEP_NUMERIC_FEATURES, scaledGap } from '../../src/features/sequenceEncoding.js';
 
-const vocabulary = new ActionVocabulary(['view', 'cart', 'fav', 'purchase']);
-const at = (action: string, seconds: number) => ({ action, tsMs: seconds * 1000 });
+const vocabularies = {
+  actions: new ActionVocabulary(['view', 'cart', 'fav', 'purchase']),
+  items: new IdVocabulary(['a', 'b'], 3),
+  categories: new IdVocabulary(['c'], 2),
+};
+const at = (itemId: string, action: string, seconds: number) => ({
+  itemId,
+  categoryId: 'c',
+  action,
+  tsMs: seconds * 1000,
+});
 
 describe('encodeSequences', () => {
-  it('left-pads to the longest sequence with 0 and shifts action ids by one', () => {
+  it('left-pads to the longest sequence, with 0 for padding in every id and in the mask', () => {
     const batch = encodeSequences(
-      [[at('view', 0), at('cart', 10), at('purchase', 70)], [at('fav', 5)]],
-      vocabulary,
+      [[at('a', 'view', 0), at('b', 'cart', 10), at('a', 'purchase', 70)], [at('b', 'fav', 5)]],
+      vocabularies,
       50,
     );
     expect(batch.length).toBe(3);
     expect([...batch.actions]).toEqual([1, 2, 4, 0, 0, 3]);
-    expect(batch.gaps[0]).toBe(0);
-    expect(batch.gaps[1]).toBeCloseTo(Math.log1p(10) / 12, 6);
-    expect(batch.gaps[2]).toBeCloseTo(Math.log1p(60) / 12, 6);
-    expect(batch.gaps[5]).toBe(0);
+    expect([...batch.items]).toEqual([1, 2, 1, 0, 0, 2]);
+    expect([...batch.mask]).toEqual([1, 1, 1, 0, 0, 1]);
+    expect([...batch.itemKeys]).toEqual([1, 2, 1, 0, 0, 1]);
+    expect([...batch.hours]).toEqual([1, 1, 1, 0, 0, 1]);
+    expect([...batch.secondsBeforeLast.slice(0, 3)]).toEqual([-70, -60, 0]);
+    expect(batch.numeric[1 * STEP_NUMERIC_FEATURES]).toBeCloseTo(Math.log1p(10) / 12, 6);
+    expect(batch.numeric[2 * STEP_NUMERIC_FEATURES + 1]).toBeCloseTo(Math.log1p(3) / 4, 6);
   });
 
   it('keeps only the last maxLength events, with the gap to the dropped predecessor', () => {
-    const batch = encodeSequences([[at('view', 0), at('cart', 100), at('fav', 200)]], vocabulary, 2);
+    const batch = encodeSequences(
+      [[at('a', 'view', 0), at('a', 'cart', 100), at('b', 'fav', 200)]],
+      vocabularies,
+      2,
+    );
     expect([...batch.actions]).toEqual([2, 3]);
-    expect(batch.gaps[0]).toBeCloseTo(scaledGap(0, 100_000), 6);
+    expect(batch.numeric[0]).toBeCloseTo(scaledGap(0, 100_000), 6);
+  });
+
+  it('starts a new session after a 30-minute gap', () => {
+    const batch = encodeSequences(
+      [[at('a', 'view', 0), at('a', 'view', 60), at('a', 'view', 60 + 31 * 60)]],
+      vocabularies,
+      5,
+    );
+    const positions = [0, 1, 2].map((i) =>
+      Math.round(Math.expm1((batch.numeric[i * STEP_NUMERIC_FEATURES + 1] as number) * 4)),
+    );
+    expect(positions).toEqual([1, 2, 1]);
   });
 
   it('treats out-of-order events as simultaneous and refuses unknown actions', () => {
     expect(scaledGap(10_000, 5_000)).toBe(0);
-    expect(() => encodeSequences([[at('share', 0)]], vocabulary, 5)).toThrow(/vocabulary/);
+    expect(() => encodeSequences([[at('a', 'share', 0)]], vocabularies, 5)).toThrow(/vocabulary/);
   });
 });

@@ -4,9 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Kafka, KafkaMessage } from 'kafkajs';
 import { type Config, loadConfig } from '../../src/config.js';
+import { ActionVocabulary } from '../../src/events/actionVocabulary.js';
+import { IdVocabulary } from '../../src/features/idVocabulary.js';
 import { initBackend } from '../../src/model/backend.js';
-import { buildGruModel } from '../../src/model/gruModel.js';
 import { saveModelFolder } from '../../src/model/modelFolder.js';
+import { DEFAULT_MODEL_CONFIG, SequenceModel } from '../../src/model/sequenceModel.js';
 
 /**
  * Helpers for tests against the real local Kafka and Redis. Every test gets its own topics,
@@ -35,20 +37,40 @@ export function integrationConfig(label: string, env: Record<string, string> = {
 }
 
 /** An untrained but complete model folder: scoring paths need a model, not a good one. */
-export async function untrainedModelFolder(actions: string[], maxSequenceLength = 50): Promise<string> {
+export async function untrainedModelFolder(actions: string[], maxLength = 50): Promise<string> {
   await initBackend('cpu', 'training');
   const folder = join(mkdtempSync(join(tmpdir(), 'seqscore-it-model-')), 'model');
-  await saveModelFolder(folder, buildGruModel({ actionCount: actions.length, hiddenUnits: 8, seed: 1 }), {
-    formatVersion: 1,
+  const vocabularies = {
+    actions: new ActionVocabulary(actions),
+    items: new IdVocabulary([], 16),
+    categories: new IdVocabulary([], 4),
+  };
+  const config = { ...DEFAULT_MODEL_CONFIG, hiddenSize: 8, itemEmbeddingSize: 8, maxLength };
+  const model = SequenceModel.create(config, vocabularies, 1);
+  await saveModelFolder(folder, model, {
+    formatVersion: 2,
     version: 'gru-it-untrained',
-    architecture: 'gru',
-    actions,
-    maxSequenceLength,
-    hiddenUnits: 8,
-    churnHorizonMs: 3_600_000,
     createdAt: new Date().toISOString(),
-    training: { source: 'none', events: 0, examples: 0, epochs: 0, seed: 1, finalLoss: null },
+    model: config,
+    vocabularies: {
+      actions,
+      items: vocabularies.items.toJSON(),
+      categories: vocabularies.categories.toJSON(),
+    },
+    churnHorizonMs: 3_600_000,
+    decisionWeights: actions.map(() => 1),
+    training: {
+      source: 'none',
+      events: 0,
+      testFrom: '',
+      validFrom: '',
+      seed: 1,
+      bestEpoch: 0,
+      epochs: [],
+      options: {},
+    },
   });
+  model.dispose();
   return folder;
 }
 

@@ -3,95 +3,138 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { ActionVocabulary } from '../../src/events/actionVocabulary.js';
+import { IdVocabulary } from '../../src/features/idVocabulary.js';
+import { encodeSequences } from '../../src/features/sequenceEncoding.js';
 import { initBackend } from '../../src/model/backend.js';
-import { buildGruModel } from '../../src/model/gruModel.js';
+import { ARCHITECTURES } from '../../src/model/encoders.js';
+import { predictLast } from '../../src/model/inference.js';
 import { loadModelFolder, ModelLoadError, saveModelFolder } from '../../src/model/modelFolder.js';
 import type { ModelMetadata } from '../../src/model/modelMetadata.js';
-import { Scorer } from '../../src/model/scorer.js';
+import { batchTensors, DEFAULT_MODEL_CONFIG, SequenceModel } from '../../src/model/sequenceModel.js';
 
-const ACTIONS = ['view', 'cart', 'fav', 'purchase'];
-const metadata: ModelMetadata = {
-  formatVersion: 1,
-  version: 'gru-test',
-  architecture: 'gru',
-  actions: ACTIONS,
-  maxSequenceLength: 50,
-  hiddenUnits: 8,
-  churnHorizonMs: 3_600_000,
-  createdAt: new Date(0).toISOString(),
-  training: { source: 'test', events: 0, examples: 0, epochs: 0, seed: 1, finalLoss: null },
+const vocabularies = {
+  actions: new ActionVocabulary(['view', 'cart', 'fav', 'purchase']),
+  items: new IdVocabulary(['i1', 'i2', 'i3'], 4),
+  categories: new IdVocabulary(['c1'], 2),
 };
-const at = (action: string, seconds: number) => ({ action, tsMs: seconds * 1000 });
-const history = [at('view', 0), at('view', 30), at('cart', 90), at('purchase', 4000)];
+const config = { ...DEFAULT_MODEL_CONFIG, hiddenSize: 8, itemEmbeddingSize: 8, maxLength: 10 };
+const at = (itemId: string, action: string, seconds: number) => ({
+  itemId,
+  categoryId: 'c1',
+  action,
+  tsMs: seconds * 1000,
+});
+const history = [
+  at('i1', 'view', 0),
+  at('i2', 'view', 30),
+  at('i1', 'cart', 90),
+  at('rare', 'purchase', 4000),
+];
+
+function metadata(model: SequenceModel): Omit<ModelMetadata, 'weights'> {
+  return {
+    formatVersion: 2,
+    version: 'test-model',
+    createdAt: new Date(0).toISOString(),
+    model: model.config,
+    vocabularies: {
+      actions: [...vocabularies.actions.actions],
+      items: vocabularies.items.toJSON(),
+      categories: vocabularies.categories.toJSON(),
+    },
+    churnHorizonMs: 3_600_000,
+    decisionWeights: [1, 1, 1, 1],
+    training: {
+      source: 'test',
+      events: 0,
+      testFrom: '',
+      validFrom: '',
+      seed: 1,
+      bestEpoch: 0,
+      epochs: [],
+      options: {},
+    },
+  };
+}
 
 beforeAll(async () => {
   await initBackend('cpu', 'training');
 });
 
-describe('GRU model', () => {
-  it('gives the same scores to a history however much padding its batch needs', () => {
-    const scorer = new Scorer({
-      model: buildGruModel({ actionCount: 4, hiddenUnits: 8, seed: 3 }),
-      metadata,
+describe.each(ARCHITECTURES)('%s model', (architecture) => {
+  let model: SequenceModel;
+  beforeAll(async () => {
+    await initBackend('cpu', 'training');
+    model = SequenceModel.create({ ...config, architecture }, vocabularies, 3);
+  });
+
+  it('scores a history the same however much padding its batch needs', () => {
+    const [alone] = predictLast(model, [history.slice(0, 2)], 5);
+    const [padded] = predictLast(model, [history.slice(0, 2), history], 5);
+    alone?.nextAction.forEach((p, i) => {
+      expect(padded?.nextAction[i]).toBeCloseTo(p, 5);
     });
-    const [alone] = scorer.score([history.slice(0, 2)]);
-    const [padded] = scorer.score([history.slice(0, 2), history]);
-    expect(alone).toBeDefined();
-    for (const action of ACTIONS)
-      expect(padded?.nextAction[action]).toBeCloseTo(alone?.nextAction[action] ?? -1, 5);
     expect(padded?.churn).toBeCloseTo(alone?.churn ?? -1, 5);
-    const sum = Object.values(alone?.nextAction ?? {}).reduce((a, b) => a + b, 0);
-    expect(sum).toBeCloseTo(1, 5);
+    expect(padded?.nextItems.map((item) => item.itemId)).toEqual(alone?.nextItems.map((item) => item.itemId));
+    expect(alone?.nextAction.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
   });
 
-  it('is reproducible from its seed', () => {
-    const a = new Scorer({
-      model: buildGruModel({ actionCount: 4, hiddenUnits: 8, seed: 5 }),
-      metadata,
-    }).score([history]);
-    const b = new Scorer({
-      model: buildGruModel({ actionCount: 4, hiddenUnits: 8, seed: 5 }),
-      metadata,
-    }).score([history]);
-    expect(a).toEqual(b);
+  it('never lets a step see later steps', () => {
+    const states = (events: typeof history) =>
+      tf.tidy(() => {
+        const batch = encodeSequences([events], vocabularies, config.maxLength);
+        return model.steps(batchTensors(batch)).states.arraySync()[0] as number[][];
+      });
+    const short = states(history.slice(0, 2));
+    const long = states(history);
+    short.forEach((row, t) => {
+      row.forEach((value, j) => {
+        expect(long[t]?.[j]).toBeCloseTo(value, 5);
+      });
+    });
   });
 
-  it('refuses to run with a different action vocabulary', () => {
-    const scorer = new Scorer({ model: buildGruModel({ actionCount: 4, hiddenUnits: 8 }), metadata });
-    expect(() => scorer.assertActions(['view', 'cart'])).toThrow(/trained on actions/);
-    expect(() => scorer.assertActions(ACTIONS)).not.toThrow();
+  it('ranks history items, rare ones included, with probabilities', () => {
+    const [prediction] = predictLast(model, [history], 10);
+    const ids = prediction?.nextItems.map((item) => item.itemId) ?? [];
+    expect(ids).toContain('rare');
+    expect(new Set(ids).size).toBe(ids.length);
+    const scores = prediction?.nextItems.map((item) => item.score) ?? [];
+    expect(scores).toEqual([...scores].sort((a, b) => b - a));
+    expect(scores.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(1 + 1e-5);
   });
 });
 
 describe('model folder', () => {
   it('saves and loads a model that scores identically', async () => {
     const folder = join(mkdtempSync(join(tmpdir(), 'seqscore-model-')), 'm');
-    const model = buildGruModel({ actionCount: 4, hiddenUnits: 8, seed: 9 });
-    await saveModelFolder(folder, model, metadata);
+    const model = SequenceModel.create(config, vocabularies, 9);
+    await saveModelFolder(folder, model, metadata(model));
     const loaded = await loadModelFolder(folder);
-    expect(loaded.metadata).toEqual(metadata);
-    expect(new Scorer(loaded).score([history])).toEqual(new Scorer({ model, metadata }).score([history]));
-    // Saving again over an existing folder replaces it whole.
-    await saveModelFolder(folder, model, { ...metadata, version: 'gru-test-2' });
-    expect((await loadModelFolder(folder)).metadata.version).toBe('gru-test-2');
+    expect(loaded.metadata.version).toBe('test-model');
+    expect(predictLast(loaded.model, [history], 5)).toEqual(predictLast(model, [history], 5));
+    await saveModelFolder(folder, model, { ...metadata(model), version: 'test-model-2' });
+    expect((await loadModelFolder(folder)).metadata.version).toBe('test-model-2');
   });
 
   it('refuses truncated weights and foreign metadata with a ModelLoadError', async () => {
     const folder = join(mkdtempSync(join(tmpdir(), 'seqscore-model-')), 'm');
-    await saveModelFolder(folder, buildGruModel({ actionCount: 4, hiddenUnits: 8 }), metadata);
+    const model = SequenceModel.create(config, vocabularies, 1);
+    await saveModelFolder(folder, model, metadata(model));
     const weights = readFileSync(join(folder, 'weights.bin'));
     writeFileSync(join(folder, 'weights.bin'), weights.subarray(0, weights.length - 4));
     await expect(loadModelFolder(folder)).rejects.toThrow(ModelLoadError);
-    writeFileSync(join(folder, 'seqscore.json'), '{"formatVersion": 2}');
+    writeFileSync(join(folder, 'seqscore.json'), '{"formatVersion": 1}');
     await expect(loadModelFolder(folder)).rejects.toThrow(/not seqscore model metadata/);
     await expect(loadModelFolder(join(folder, 'missing'))).rejects.toThrow(ModelLoadError);
   });
 
   it('keeps no tensors alive after scoring', () => {
-    const scorer = new Scorer({ model: buildGruModel({ actionCount: 4, hiddenUnits: 8 }), metadata });
-    scorer.score([history]);
+    const model = SequenceModel.create(config, vocabularies, 1);
+    predictLast(model, [history], 5);
     const before = tf.memory().numTensors;
-    scorer.score([history, history]);
+    predictLast(model, [history, history.slice(0, 1)], 5);
     expect(tf.memory().numTensors).toBe(before);
   });
 });

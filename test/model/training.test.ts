@@ -1,27 +1,23 @@
 import { describe, expect, it } from 'vitest';
 import type { UserEvent } from '../../src/events/event.js';
-import { seededRandom } from '../../src/events/random.js';
 import { syntheticEvents } from '../../src/events/synthetic.js';
 import { initBackend } from '../../src/model/backend.js';
-import { Scorer } from '../../src/model/scorer.js';
-import { trainGruModel } from '../../src/model/training.js';
-import { buildExamples, groupByUser } from '../../src/model/trainingData.js';
+import { predictLast } from '../../src/model/inference.js';
+import { DEFAULT_MODEL_CONFIG } from '../../src/model/sequenceModel.js';
+import { trainSequenceModel } from '../../src/model/training.js';
+import { buildChunks, groupByUser } from '../../src/model/trainingData.js';
 
-const event = (
-  userId: string,
-  action: string,
-  minutes: number,
-  eventId = `${userId}-${minutes}`,
-): UserEvent => ({
-  eventId,
+const MINUTE = 60_000;
+const event = (userId: string, action: string, minutes: number): UserEvent => ({
+  eventId: `${userId}-${minutes}`,
   userId,
-  itemId: 'i',
+  itemId: `i${minutes}`,
   action,
-  tsMs: minutes * 60_000,
+  tsMs: minutes * MINUTE,
 });
 
-describe('training examples', () => {
-  it('orders each user by event time and labels the next action and churn', () => {
+describe('training chunks', () => {
+  it('orders users by time and labels each step with the next event and churn', () => {
     const events = [
       event('a', 'cart', 10),
       event('a', 'view', 0),
@@ -33,68 +29,86 @@ describe('training examples', () => {
         .get('a')
         ?.map((e) => e.action),
     ).toEqual(['view', 'cart', 'purchase']);
-    const examples = buildExamples(events, {
-      maxHistory: 10,
-      churnHorizonMs: 60 * 60_000,
-      maxExamples: 100,
-      random: seededRandom(1),
+    const [chunkA] = buildChunks(events, {
+      chunkLength: 10,
+      churnHorizonMs: 60 * MINUTE,
+      validFromMs: 1e9,
+      trainEndMs: 2e9,
     });
-    const byLength = examples.sort((x, y) => x.history.length - y.history.length);
-    expect(byLength.map((x) => [x.history.map((e) => e.action), x.nextAction, x.churned])).toEqual([
-      [['view'], 'cart', false],
-      [['view', 'cart'], 'purchase', true],
-    ]);
+    expect(chunkA?.next.map((e) => e?.action ?? null)).toEqual(['cart', 'purchase', null]);
+    expect(chunkA?.churned).toEqual([false, true, true]);
+    expect(chunkA?.nextRole).toEqual(['train', 'train', null]);
   });
 
-  it('never puts the labelled event, or anything after it, into the history', () => {
-    const events = [...syntheticEvents({ events: 3_000, users: 50, seed: 2 })];
-    const examples = buildExamples(events, {
-      maxHistory: 20,
-      churnHorizonMs: 3_600_000,
-      maxExamples: 10_000,
-      random: seededRandom(1),
+  it('keeps validation labels out of training and test events out of both', () => {
+    const events = [0, 10, 20, 30, 40, 50].map((m) => event('u', 'view', m));
+    const [chunk] = buildChunks(events, {
+      chunkLength: 10,
+      churnHorizonMs: 5 * MINUTE,
+      validFromMs: 24 * MINUTE,
+      trainEndMs: 45 * MINUTE,
     });
-    const byUser = groupByUser(events);
-    for (const example of examples.slice(0, 500)) {
-      const last = example.history[example.history.length - 1] as UserEvent;
-      const sequence = byUser.get(last.userId) as UserEvent[];
-      const position = sequence.indexOf(last);
-      expect(example.nextAction).toBe(sequence[position + 1]?.action);
-      expect(example.history.every((e) => e.tsMs <= last.tsMs)).toBe(true);
-    }
+    // The event at minute 50 is in the test period: never an input, never a label.
+    expect(chunk?.events.map((e) => e.tsMs / MINUTE)).toEqual([0, 10, 20, 30, 40]);
+    expect(chunk?.nextRole).toEqual(['train', 'train', 'validation', 'validation', null]);
+    // Churn at minute 20 needs to know minute 25, which is validation time: no training label.
+    expect(chunk?.churnRole).toEqual(['train', 'train', null, 'validation', 'validation']);
+  });
+
+  it('overlaps chunks so every labelled step after the first chunk has half a window of context', () => {
+    const events = Array.from({ length: 25 }, (_, m) => event('u', 'view', m));
+    const chunks = buildChunks(events, {
+      chunkLength: 10,
+      churnHorizonMs: MINUTE,
+      validFromMs: 1e9,
+      trainEndMs: 2e9,
+    });
+    const labelled = chunks.flatMap((chunk) =>
+      chunk.events.filter((_, i) => chunk.nextRole[i] !== null || chunk.churnRole[i] !== null),
+    );
+    expect(labelled.map((e) => e.tsMs / MINUTE)).toEqual(Array.from({ length: 25 }, (_, m) => m));
+    for (const chunk of chunks.slice(1))
+      expect(chunk.nextRole.slice(0, 5).every((role) => role === null)).toBe(true);
   });
 });
 
-describe('trainGruModel', () => {
-  it('learns the synthetic cart -> purchase pattern, deterministically', async () => {
+describe('trainSequenceModel', () => {
+  it('learns that a cart is often followed by a purchase, deterministically for a seed', async () => {
     await initBackend('cpu', 'training');
-    const events = [...syntheticEvents({ events: 4_000, users: 100, seed: 11 })];
+    const events = [...syntheticEvents({ events: 3_000, users: 60, items: 300, seed: 11 })];
+    const end = events[events.length - 1]?.tsMs ?? 0;
     const options = {
+      model: { ...DEFAULT_MODEL_CONFIG, hiddenSize: 16, itemEmbeddingSize: 8, maxLength: 10 },
       actions: ['view', 'cart', 'fav', 'purchase'],
-      churnHorizonMs: 3_600_000,
-      epochs: 4,
+      churnHorizonMs: 60_000,
+      trainEndMs: end + 1,
+      validFromMs: end - (end - (events[0]?.tsMs ?? 0)) * 0.2,
+      epochs: 3,
+      patience: 3,
+      batchSize: 32,
+      learningRate: 0.02,
+      lossWeights: { action: 4, item: 0.5, churn: 0.5 },
+      negatives: 64,
+      dropout: 0,
       seed: 3,
-      hiddenUnits: 8,
-      trainLength: 5,
-      maxSequenceLength: 50,
-      maxExamples: 2_000,
-      batchSize: 64,
-      source: 'synthetic',
     };
-    const first = await trainGruModel(events, options);
-    const second = await trainGruModel(events, options);
-    expect(first.metadata.training.finalLoss).toBe(second.metadata.training.finalLoss);
-    const scorer = new Scorer(first);
-    const [afterCart, afterView] = scorer.score([
+    const first = await trainSequenceModel(events, options);
+    const second = await trainSequenceModel(events, options);
+    expect(first.epochs.map((e) => e.validation.total)).toEqual(second.epochs.map((e) => e.validation.total));
+    const [afterCart, afterView] = predictLast(
+      first.model,
       [
-        { action: 'view', tsMs: 0 },
-        { action: 'cart', tsMs: 10_000 },
+        [
+          { itemId: 'i1', action: 'view', tsMs: 0 },
+          { itemId: 'i1', action: 'cart', tsMs: 10_000 },
+        ],
+        [
+          { itemId: 'i1', action: 'view', tsMs: 0 },
+          { itemId: 'i2', action: 'view', tsMs: 10_000 },
+        ],
       ],
-      [
-        { action: 'view', tsMs: 0 },
-        { action: 'view', tsMs: 10_000 },
-      ],
-    ]);
-    expect(afterCart?.nextAction.purchase).toBeGreaterThan((afterView?.nextAction.purchase ?? 1) * 2);
-  }, 120_000);
+      5,
+    );
+    expect(afterCart?.nextAction[3]).toBeGreaterThan((afterView?.nextAction[3] ?? 1) * 2);
+  }, 180_000);
 });

@@ -10,6 +10,7 @@ describe('score message', () => {
       nextAction: { view: 0.123456789, cart: 0.876543211 },
       churn: 0.5,
       churnHorizonMs: 6 * 3_600_000,
+      nextItems: [{ itemId: 'i9', score: 0.0123456789 }],
       scoredAtMs: Date.UTC(2026, 0, 1),
     });
     expect(message).toEqual({
@@ -20,6 +21,7 @@ describe('score message', () => {
       modelVersion: 'gru-1',
       nextAction: { view: 0.123457, cart: 0.876543 },
       churn: { horizonSeconds: 21_600, p: 0.5 },
+      nextItems: [{ itemId: 'i9', score: 0.012346 }],
     });
   });
 });

@@ -56,7 +56,7 @@ function stages(overrides: Partial<BatchStages> = {}) {
       score: (sequences) =>
         sequences.map((sequence) => {
           seenLengths.push(sequence.length);
-          return { nextAction: { view: 0.5, cart: 0.5 }, churn: sequence.length / 10 };
+          return { nextAction: { view: 0.5, cart: 0.5 }, churn: sequence.length / 10, nextItems: [] };
         }),
     }),
     publisher: { publish: async (batch) => void published.push(batch) },

@@ -143,7 +143,9 @@ export function buildBaselines(data: BaselineData): Predictor[] {
     {
       name: 'actionMarkov',
       nextAction: (histories) =>
-        histories.map((history) => markovProbabilities[actionIndex.get(last(history)?.action ?? '') ?? 0] as number[]),
+        histories.map(
+          (history) => markovProbabilities[actionIndex.get(last(history)?.action ?? '') ?? 0] as number[],
+        ),
       actionDecisionWeights: markovWeights,
     },
     {
@@ -155,7 +157,8 @@ export function buildBaselines(data: BaselineData): Predictor[] {
       nextItems: (histories, k) =>
         histories.map((history) => {
           const recent = new Set<string>();
-          for (let i = history.length - 1; i >= 0 && recent.size < k; i--) recent.add((history[i] as UserEvent).itemId);
+          for (let i = history.length - 1; i >= 0 && recent.size < k; i--)
+            recent.add((history[i] as UserEvent).itemId);
           return padded([...recent], popular, k);
         }),
     },
@@ -199,7 +202,8 @@ export function buildBaselines(data: BaselineData): Predictor[] {
     },
     {
       name: 'churnLogistic',
-      churn: (histories) => histories.map((history) => predictLogistic(churnModel, churnFeatures(history, actions))),
+      churn: (histories) =>
+        histories.map((history) => predictLogistic(churnModel, churnFeatures(history, actions))),
       churnScoresAreProbabilities: true,
     },
   ];

@@ -38,7 +38,10 @@ export interface EvaluationReport {
 /** Cases are scored in chunks so that a model's batch tensors stay small. */
 const CHUNK = 512;
 
-function inChunks<C extends SequenceCase, R>(cases: readonly C[], score: (histories: ReturnType<typeof historyOf>[]) => R[]): R[] {
+function inChunks<C extends SequenceCase, R>(
+  cases: readonly C[],
+  score: (histories: ReturnType<typeof historyOf>[]) => R[],
+): R[] {
   const results: R[] = [];
   for (let start = 0; start < cases.length; start += CHUNK) {
     results.push(...score(cases.slice(start, start + CHUNK).map(historyOf)));
@@ -60,7 +63,10 @@ export function evaluatePredictor(
     const weights = [...(predictor.actionDecisionWeights ?? actions.map(() => 1))];
     const labels = split.nextEvent.map((c) => actionIndex.get(c.target.action) ?? 0);
     const predictions = probabilities.map((row) => weightedArgmax(row, weights));
-    report.nextAction = { ...actionMetrics(actions, labels, predictions, probabilities), decisionWeights: weights };
+    report.nextAction = {
+      ...actionMetrics(actions, labels, predictions, probabilities),
+      decisionWeights: weights,
+    };
   }
   if (predictor.nextItems) {
     const nextItems = predictor.nextItems.bind(predictor);
@@ -87,7 +93,11 @@ export function evaluatePredictor(
   return report;
 }
 
-export function protocolReport(split: EvaluationSplit, k: number, extra: Record<string, unknown> = {}): ProtocolReport {
+export function protocolReport(
+  split: EvaluationSplit,
+  k: number,
+  extra: Record<string, unknown> = {},
+): ProtocolReport {
   return {
     testFrom: new Date(split.testFromMs).toISOString(),
     dataEnd: new Date(split.dataEndMs).toISOString(),

@@ -19,13 +19,23 @@ export function fitLogistic(
   const features = rows[0]?.length ?? 0;
   const means = new Float64Array(features);
   const scales = new Float64Array(features).fill(1);
-  for (const row of rows) row.forEach((value, j) => (means[j] = (means[j] as number) + value / rows.length));
+  for (const row of rows) {
+    for (let j = 0; j < features; j++) means[j] = (means[j] as number) + (row[j] as number) / rows.length;
+  }
   const variances = new Float64Array(features);
   for (const row of rows) {
-    row.forEach((value, j) => (variances[j] = (variances[j] as number) + (value - (means[j] as number)) ** 2 / rows.length));
+    for (let j = 0; j < features; j++) {
+      variances[j] =
+        (variances[j] as number) + ((row[j] as number) - (means[j] as number)) ** 2 / rows.length;
+    }
   }
-  variances.forEach((variance, j) => (scales[j] = variance > 0 ? Math.sqrt(variance) : 1));
-  const standardised = rows.map((row) => row.map((value, j) => (value - (means[j] as number)) / (scales[j] as number)));
+  for (let j = 0; j < features; j++) {
+    const variance = variances[j] as number;
+    scales[j] = variance > 0 ? Math.sqrt(variance) : 1;
+  }
+  const standardised = rows.map((row) =>
+    row.map((value, j) => (value - (means[j] as number)) / (scales[j] as number)),
+  );
   const weights = new Float64Array(features);
   let bias = 0;
   for (let step = 0; step < iterations; step++) {
@@ -33,14 +43,19 @@ export function fitLogistic(
     let biasGradient = 0;
     standardised.forEach((row, i) => {
       let z = bias;
-      row.forEach((value, j) => (z += value * (weights[j] as number)));
+      row.forEach((value, j) => {
+        z += value * (weights[j] as number);
+      });
       const error = sigmoid(z) - (labels[i] ? 1 : 0);
       biasGradient += error;
-      row.forEach((value, j) => (gradient[j] = (gradient[j] as number) + error * value));
+      row.forEach((value, j) => {
+        gradient[j] = (gradient[j] as number) + error * value;
+      });
     });
     const n = Math.max(1, rows.length);
     for (let j = 0; j < features; j++) {
-      weights[j] = (weights[j] as number) - learningRate * ((gradient[j] as number) / n + l2 * (weights[j] as number));
+      weights[j] =
+        (weights[j] as number) - learningRate * ((gradient[j] as number) / n + l2 * (weights[j] as number));
     }
     bias -= (learningRate * biasGradient) / n;
   }

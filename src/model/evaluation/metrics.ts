@@ -70,7 +70,11 @@ export interface RankingMetrics {
 }
 
 /** HR@k, NDCG@k and MRR@k of ranked lists (best first) against one target each; k = list cut-off. */
-export function rankingMetrics(rankings: readonly (readonly string[])[], targets: readonly string[], k: number): RankingMetrics {
+export function rankingMetrics(
+  rankings: readonly (readonly string[])[],
+  targets: readonly string[],
+  k: number,
+): RankingMetrics {
   let hits = 0;
   let dcg = 0;
   let reciprocal = 0;
@@ -96,7 +100,9 @@ export interface BinaryMetrics {
 
 /** ROC-AUC with tied scores counted as half (the Mann-Whitney statistic). */
 export function rocAuc(scores: readonly number[], labels: readonly boolean[]): number {
-  const order = scores.map((score, i) => ({ score, positive: labels[i] as boolean })).sort((a, b) => a.score - b.score);
+  const order = scores
+    .map((score, i) => ({ score, positive: labels[i] as boolean }))
+    .sort((a, b) => a.score - b.score);
   let positives = 0;
   let rankSum = 0;
   for (let start = 0; start < order.length; ) {
@@ -118,7 +124,9 @@ export function rocAuc(scores: readonly number[], labels: readonly boolean[]): n
 
 /** Average precision: the area under the precision-recall curve as a step function, ties as one step. */
 export function averagePrecision(scores: readonly number[], labels: readonly boolean[]): number {
-  const order = scores.map((score, i) => ({ score, positive: labels[i] as boolean })).sort((a, b) => b.score - a.score);
+  const order = scores
+    .map((score, i) => ({ score, positive: labels[i] as boolean }))
+    .sort((a, b) => b.score - a.score);
   const positives = order.filter((entry) => entry.positive).length;
   if (positives === 0) return Number.NaN;
   let truePositives = 0;
@@ -137,7 +145,11 @@ export function averagePrecision(scores: readonly number[], labels: readonly boo
   return area;
 }
 
-export function binaryMetrics(scores: readonly number[], labels: readonly boolean[], probabilities: boolean): BinaryMetrics {
+export function binaryMetrics(
+  scores: readonly number[],
+  labels: readonly boolean[],
+  probabilities: boolean,
+): BinaryMetrics {
   const brier = probabilities
     ? scores.reduce((sum, p, i) => sum + (p - (labels[i] ? 1 : 0)) ** 2, 0) / Math.max(1, scores.length)
     : null;
@@ -158,12 +170,20 @@ export function calibrationBins(
 ): { meanPredicted: number; observedRate: number; count: number }[] {
   const sums = Array.from({ length: bins }, () => ({ predicted: 0, positive: 0, count: 0 }));
   probabilities.forEach((p, i) => {
-    const bin = sums[Math.min(bins - 1, Math.floor(p * bins))] as { predicted: number; positive: number; count: number };
+    const bin = sums[Math.min(bins - 1, Math.floor(p * bins))] as {
+      predicted: number;
+      positive: number;
+      count: number;
+    };
     bin.predicted += p;
     bin.positive += labels[i] ? 1 : 0;
     bin.count++;
   });
   return sums
     .filter((bin) => bin.count > 0)
-    .map((bin) => ({ meanPredicted: bin.predicted / bin.count, observedRate: bin.positive / bin.count, count: bin.count }));
+    .map((bin) => ({
+      meanPredicted: bin.predicted / bin.count,
+      observedRate: bin.positive / bin.count,
+      count: bin.count,
+    }));
 }

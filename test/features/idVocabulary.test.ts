@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest';
+import { fnv1a, IdVocabulary } from '../../src/features/idVocabulary.js';
+
+describe('IdVocabulary', () => {
+  const vocabulary = IdVocabulary.fit(['x', 'y', 'x', 'z', 'x', 'y'], {
+    minCount: 2,
+    maxSize: 10,
+    buckets: 3,
+  });
+
+  it('gives frequent values their own index, most frequent first, and 0 to nothing', () => {
+    expect(vocabulary.frequent).toEqual(['x', 'y']);
+    expect(vocabulary.indexOf('x')).toBe(1);
+    expect(vocabulary.indexOf('y')).toBe(2);
+    expect(vocabulary.valueAt(2)).toBe('y');
+    expect(vocabulary.size).toBe(1 + 2 + 3);
+  });
+
+  it('hashes rare and unseen values into stable buckets after the frequent ones', () => {
+    for (const value of ['z', 'never-seen', '']) {
+      const index = vocabulary.indexOf(value);
+      expect(index).toBeGreaterThanOrEqual(3);
+      expect(index).toBeLessThan(6);
+      expect(index).toBe(3 + (fnv1a(value) % 3));
+      expect(vocabulary.valueAt(index)).toBeUndefined();
+    }
+    expect(fnv1a('abc')).toBe(0x1a47e90b);
+  });
+
+  it('round-trips through JSON and caps its size', () => {
+    expect(IdVocabulary.fromJSON(vocabulary.toJSON()).indexOf('y')).toBe(2);
+    expect(IdVocabulary.fit(['a', 'a', 'b', 'b'], { minCount: 1, maxSize: 1, buckets: 1 }).frequent).toEqual([
+      'a',
+    ]);
+  });
+});
