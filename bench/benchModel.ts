@@ -27,7 +27,7 @@ export const DEFAULT_SPEC: BenchModelSpec = {
  * Next-item logits against the item embedding itself (tied weights): the head adds only a bias,
  * and the embedding's gradient comes from both the lookup and the head.
  */
-class TiedItemLogits extends tf.layers.Layer {
+export class TiedItemLogits extends tf.layers.Layer {
   static readonly className = 'TiedItemLogits';
   private bias: tf.LayerVariable | null = null;
 
@@ -51,9 +51,19 @@ class TiedItemLogits extends tf.layers.Layer {
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     return tf.tidy(() => {
       const state = Array.isArray(inputs) ? (inputs[0] as tf.Tensor2D) : (inputs as tf.Tensor2D);
-      const table = this.embedding.trainableWeights[0]?.read() as tf.Tensor2D;
-      return tf.add(tf.matMul(state, table, false, true), (this.bias as tf.LayerVariable).read());
+      return tf.add(tf.matMul(state, this.table(), false, true), (this.bias as tf.LayerVariable).read());
     });
+  }
+
+  /** Logits against some items only, for sampled and in-batch softmax: [batch, candidates]. */
+  candidateLogits(state: tf.Tensor2D, candidates: tf.Tensor1D): tf.Tensor2D {
+    const rows = tf.gather(this.table(), candidates);
+    const bias = tf.gather((this.bias as tf.LayerVariable).read(), candidates);
+    return tf.add(tf.matMul(state, rows, false, true), bias) as tf.Tensor2D;
+  }
+
+  private table(): tf.Tensor2D {
+    return this.embedding.trainableWeights[0]?.read() as tf.Tensor2D;
   }
 }
 
@@ -63,6 +73,9 @@ export interface BenchModel {
   training: tf.LayersModel;
   /** The same layers without the item head: what the worker publishes (next action, churn). */
   scoring: tf.LayersModel;
+  /** Inputs to the GRU's last state, for losses that score only some items. */
+  encoder: tf.LayersModel;
+  itemHead: TiedItemLogits;
   layers: {
     itemEmbedding: tf.layers.Layer;
     actionEmbedding: tf.layers.Layer;
@@ -131,16 +144,19 @@ export function buildBenchModel(spec: BenchModelSpec = DEFAULT_SPEC): BenchModel
       gaps,
     ]) as tf.SymbolicTensor;
   const state = gru.apply(steps) as tf.SymbolicTensor;
+  const itemHead = new TiedItemLogits(itemEmbedding, spec.items, 'next_item');
   const outputs = [
     nextAction.apply(state) as tf.SymbolicTensor,
     churn.apply(state) as tf.SymbolicTensor,
-    new TiedItemLogits(itemEmbedding, spec.items, 'next_item').apply(state) as tf.SymbolicTensor,
+    itemHead.apply(state) as tf.SymbolicTensor,
   ];
   const inputs = [items, actions, gaps];
   return {
     spec,
     training: tf.model({ inputs, outputs, name: 'bench_gru' }),
     scoring: tf.model({ inputs, outputs: outputs.slice(0, 2), name: 'bench_gru_scoring' }),
+    encoder: tf.model({ inputs, outputs: state, name: 'bench_gru_encoder' }),
+    itemHead,
     layers: { itemEmbedding, actionEmbedding, gru, nextAction, churn },
   };
 }
