@@ -23,7 +23,13 @@ export async function startNativeBackend(name: NativeBackendName): Promise<void>
     throw new Error(`${loadedPackage} is already loaded in this process`);
   }
   if (!loadedPackage) {
-    await import(wanted);
+    try {
+      await import(wanted);
+    } catch (error) {
+      if ((error as { code?: string }).code === 'ERR_MODULE_NOT_FOUND')
+        throw new Error(`${wanted} is not installed`);
+      throw error;
+    }
     loadedPackage = wanted;
   }
   if (!(await tf.setBackend('tensorflow'))) throw new Error(`${loadedPackage} loaded but did not start`);

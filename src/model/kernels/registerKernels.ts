@@ -1,13 +1,16 @@
 import '@tensorflow/tfjs-backend-wasm';
+import { registerSparseSoftmaxCrossEntropy } from './sparseSoftmaxCrossEntropy.js';
 import { registerUnsortedSegmentSum } from './unsortedSegmentSum.js';
 import { registerWasmBatchMatMul } from './wasmBatchMatMul.js';
 
 /**
- * Registers the kernels that make the always-available backends able to train at a useful speed.
- * Native backends (tfjs-node) keep their own kernels. Safe to call more than once.
+ * Registers the kernels that make the always-available backends able to train at a useful speed,
+ * and the fused softmax cross-entropy on every backend (tfjs-node keeps its other kernels).
+ * Safe to call more than once.
  */
 export function registerFastKernels(): void {
   registerUnsortedSegmentSum('cpu');
   registerUnsortedSegmentSum('wasm');
   registerWasmBatchMatMul();
+  registerSparseSoftmaxCrossEntropy();
 }
