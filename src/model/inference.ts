@@ -51,9 +51,12 @@ export function predictLast(
     const asSteps = (t: tf.Tensor2D) => tf.expandDims(t, 1) as tf.Tensor3D;
     const attention = tf.squeeze(tf.softmax(model.repeatLogits(asSteps(query), steps.keys, candidates)), [1]);
     const explore = tf.softmax(model.exploreLogits(query));
-    // Only frequent ids (1..F) name one item each; skip padding (0) and the hashed buckets.
-    const frequent = tf.slice(explore, [0, 1], [batchSize, frequentItems]);
-    const top = tf.topk(frequent, exploreCandidates);
+    // Only frequent ids (1..F) name one item each; skip padding (0) and the hashed buckets. A model
+    // whose vocabulary has no frequent item at all ranks by the repeat head alone.
+    const top =
+      exploreCandidates > 0
+        ? tf.topk(tf.slice(explore, [0, 1], [batchSize, frequentItems]), exploreCandidates)
+        : { values: tf.zeros([batchSize, 0]), indices: tf.zeros([batchSize, 0], 'int32') };
     return {
       actions: tf.softmax(tf.squeeze(model.actionLogits(asSteps(states)), [1])).dataSync() as Float32Array,
       churn: tf

@@ -30,7 +30,9 @@ export class Params {
   /** Takes ownership of the tensors as trainable variables. */
   static fromTensors(tensors: Record<string, tf.Tensor>): Params {
     return new Params(
-      new Map(Object.entries(tensors).map(([name, tensor]) => [name, tf.variable(tensor, true, uniqueName(name))])),
+      new Map(
+        Object.entries(tensors).map(([name, tensor]) => [name, tf.variable(tensor, true, uniqueName(name))]),
+      ),
     );
   }
 

@@ -57,7 +57,7 @@ export interface BatchTensors {
 }
 
 export interface StepOutputs {
-  /** [batch, length, hidden] */
+  /** [batch, length, headInputSize]: encoder state and the step's own features */
   states: tf.Tensor3D;
   /** [batch, length, R]: the query for both item heads */
   query: tf.Tensor3D;
@@ -91,6 +91,15 @@ export function encoderSpecFor(config: ModelConfig): EncoderSpec {
   };
 }
 
+/**
+ * What the heads read at each step: the encoder state plus the step's own action, hour and time
+ * features, untouched by dropout. The current event is the strongest single signal for the next
+ * action and for churn (a purchase late at night ends a session); the state adds the history.
+ */
+export function headInputSize(config: ModelConfig): number {
+  return config.hiddenSize + config.actionEmbeddingSize + config.hourEmbeddingSize + STEP_NUMERIC_FEATURES;
+}
+
 export class SequenceModel {
   readonly encoderSpec: EncoderSpec;
 
@@ -104,7 +113,8 @@ export class SequenceModel {
 
   static paramSpecs(config: ModelConfig, vocabularies: FeatureVocabularies): Record<string, ParamSpec> {
     const actions = vocabularies.actions.size;
-    const { hiddenSize: h, itemEmbeddingSize: r } = config;
+    const { itemEmbeddingSize: r } = config;
+    const h = headInputSize(config);
     return {
       'emb.item': { shape: [vocabularies.items.size, r], init: 'embedding' },
       'emb.category': {
@@ -155,22 +165,18 @@ export class SequenceModel {
     const itemEmbeddings = tf.gather(this.params.get('emb.item'), inputs.items) as tf.Tensor3D;
     const categoryEmbeddings = tf.gather(this.params.get('emb.category'), inputs.categories) as tf.Tensor3D;
     const actionEmbeddings = tf.gather(this.params.get('emb.action'), inputs.actions) as tf.Tensor3D;
-    const stepInputs = tf.concat(
-      [
-        itemEmbeddings,
-        categoryEmbeddings,
-        actionEmbeddings,
-        tf.gather(this.params.get('emb.hour'), inputs.hours) as tf.Tensor3D,
-        inputs.numeric,
-      ],
+    const context = tf.concat(
+      [actionEmbeddings, tf.gather(this.params.get('emb.hour'), inputs.hours) as tf.Tensor3D, inputs.numeric],
       2,
     );
-    const states = encode(
+    const stepInputs = tf.concat([itemEmbeddings, categoryEmbeddings, context], 2);
+    const encoded = encode(
       this.encoderSpec,
       this.params,
       dropout ? (tf.dropout(stepInputs, dropout.rate, undefined, dropout.seed) as tf.Tensor3D) : stepInputs,
       inputs.mask,
     );
+    const states = tf.concat([encoded, context], 2) as tf.Tensor3D;
     // Keys describe a candidate by what was done with it and its category, not by its own item
     // embedding: with a few events per item, item-level affinities only memorise the training data.
     const keys = tf.add(
