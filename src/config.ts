@@ -71,6 +71,7 @@ const envSchema = z
     SEQSCORE_WINDOW_SIZE: int(1, 10_000).default(50),
     SEQSCORE_DEDUPE_IDS: int(1, 100_000).default(100),
     SEQSCORE_STATE_TTL: duration.default(7 * 86_400_000),
+    SEQSCORE_MAX_LATENESS: duration.default(3_600_000),
     SEQSCORE_ACTIONS: list.default(['view', 'cart', 'fav', 'purchase']),
     SEQSCORE_ACTION_ALIASES: aliasMap.default({ pv: 'view', buy: 'purchase' }),
     SEQSCORE_MODEL_DIR: z.string().min(1).default('.seqscore/models/current'),
@@ -123,7 +124,7 @@ export interface Config {
   };
   topics: { input: string; output: string; deadLetter: string; partitions: number };
   redis: { url: string; keyPrefix: string };
-  window: { size: number; dedupeIds: number; ttlMs: number };
+  window: { size: number; dedupeIds: number; ttlMs: number; latenessMs: number };
   events: {
     actions: string[];
     aliases: Record<string, string>;
@@ -168,7 +169,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       partitions: e.SEQSCORE_TOPIC_PARTITIONS,
     },
     redis: { url: e.REDIS_URL, keyPrefix: e.SEQSCORE_REDIS_PREFIX },
-    window: { size: e.SEQSCORE_WINDOW_SIZE, dedupeIds: e.SEQSCORE_DEDUPE_IDS, ttlMs: e.SEQSCORE_STATE_TTL },
+    window: {
+      size: e.SEQSCORE_WINDOW_SIZE,
+      dedupeIds: e.SEQSCORE_DEDUPE_IDS,
+      ttlMs: e.SEQSCORE_STATE_TTL,
+      latenessMs: e.SEQSCORE_MAX_LATENESS,
+    },
     events: {
       actions: e.SEQSCORE_ACTIONS,
       aliases: e.SEQSCORE_ACTION_ALIASES,

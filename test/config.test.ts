@@ -11,7 +11,7 @@ describe('config', () => {
       deadLetter: 'user-events.dlq',
       partitions: 6,
     });
-    expect(config.window).toEqual({ size: 50, dedupeIds: 100, ttlMs: 7 * 86_400_000 });
+    expect(config.window).toEqual({ size: 50, dedupeIds: 100, ttlMs: 7 * 86_400_000, latenessMs: 3_600_000 });
     expect(config.events.actions).toEqual(['view', 'cart', 'fav', 'purchase']);
     expect(config.events.aliases).toEqual({ pv: 'view', buy: 'purchase' });
   });

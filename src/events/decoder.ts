@@ -20,6 +20,13 @@ export const INVALID_REASONS = [
 ] as const;
 export type InvalidReason = (typeof INVALID_REASONS)[number];
 
+/**
+ * Every reason a message can be dead-lettered for: the decoder's, and `too_late`, which is decided
+ * against the user's state (older than the lateness bound allows, or than the whole window).
+ */
+export const REJECT_REASONS = [...INVALID_REASONS, 'too_late'] as const;
+export type RejectReason = (typeof REJECT_REASONS)[number];
+
 export type DecodeResult =
   | { ok: true; event: UserEvent }
   | { ok: false; reason: InvalidReason; detail: string };

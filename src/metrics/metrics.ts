@@ -1,5 +1,5 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
-import { INVALID_REASONS } from '../events/decoder.js';
+import { REJECT_REASONS } from '../events/decoder.js';
 
 /**
  * Every metric seqscore exports, in one place, on a registry of its own so tests can make a fresh
@@ -23,8 +23,19 @@ export function createMetrics(registry: Registry = new Registry()) {
     }),
     duplicateEvents: new Counter({
       name: 'seqscore_events_duplicate_total',
-      help: 'Events whose eventId was already in the user window: rescored from their original history, or skipped when that history has expired.',
+      help: 'Replayed or repeated events: republished with the score stored for them, or skipped (expired) when their eventId is no longer remembered.',
       labelNames: ['outcome'] as const,
+      registers,
+    }),
+    lateEvents: new Counter({
+      name: 'seqscore_events_late_total',
+      help: 'Events that arrived after newer ones of the same user: placed by event time within the window, or rejected as too late.',
+      labelNames: ['outcome'] as const,
+      registers,
+    }),
+    stateConflicts: new Counter({
+      name: 'seqscore_state_conflicts_total',
+      help: 'Users whose state changed between planning and committing a batch (planned again).',
       registers,
     }),
     scoresPublished: new Counter({
@@ -69,7 +80,7 @@ export function createMetrics(registry: Registry = new Registry()) {
       registers,
     }),
   };
-  for (const reason of INVALID_REASONS) metrics.eventsInvalid.labels(reason).inc(0);
+  for (const reason of REJECT_REASONS) metrics.eventsInvalid.labels(reason).inc(0);
   return metrics;
 }
 

@@ -40,3 +40,34 @@ export function buildScoreMessage(input: ScoreInput): ScoreMessage {
     churn: { horizonSeconds: Math.round(input.churnHorizonMs / 1000), p: round(input.churn) },
   };
 }
+
+type StoredScore = [
+  ts: string,
+  scoredAt: string,
+  modelVersion: string,
+  nextAction: Record<string, number>,
+  churn: ScoreMessage['churn'],
+];
+
+/**
+ * The part of a score message that is not the event's identity, as stored with the event in Redis.
+ * A replayed event is answered from it, so its score message is the same, byte for byte.
+ */
+export function toStoredScore(message: ScoreMessage): string {
+  const stored: StoredScore = [
+    message.ts,
+    message.scoredAt,
+    message.modelVersion,
+    message.nextAction,
+    message.churn,
+  ];
+  return JSON.stringify(stored);
+}
+
+export function fromStoredScore(stored: string, event: { eventId: string; userId: string }): ScoreMessage {
+  const value: unknown = JSON.parse(stored);
+  if (!Array.isArray(value) || value.length !== 5)
+    throw new Error(`malformed stored score: ${stored.slice(0, 80)}`);
+  const [ts, scoredAt, modelVersion, nextAction, churn] = value as StoredScore;
+  return { eventId: event.eventId, userId: event.userId, ts, scoredAt, modelVersion, nextAction, churn };
+}
