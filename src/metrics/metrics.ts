@@ -1,6 +1,10 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import { REJECT_REASONS } from '../events/decoder.js';
 
+/** The stages of a micro-batch that can fail, as metric labels ('other': anything unexpected). */
+export const BATCH_STAGES = ['state', 'publish', 'other'] as const;
+export type BatchStage = (typeof BATCH_STAGES)[number];
+
 /**
  * Every metric seqscore exports, in one place, on a registry of its own so tests can make a fresh
  * one. Names follow Prometheus conventions: counters end in _total, durations are in seconds.
@@ -36,6 +40,22 @@ export function createMetrics(registry: Registry = new Registry()) {
     stateConflicts: new Counter({
       name: 'seqscore_state_conflicts_total',
       help: 'Users whose state changed between planning and committing a batch (planned again).',
+      registers,
+    }),
+    batchRetries: new Counter({
+      name: 'seqscore_batch_retries_total',
+      help: 'Micro-batch attempts that failed and were retried, by the stage that failed.',
+      labelNames: ['stage'] as const,
+      registers,
+    }),
+    consumerPaused: new Gauge({
+      name: 'seqscore_consumer_paused_partitions',
+      help: 'Input partitions paused while their micro-batch waits to be retried.',
+      registers,
+    }),
+    bufferedMessages: new Gauge({
+      name: 'seqscore_consumer_buffered_messages',
+      help: 'Messages fetched from Kafka and not yet processed (bounded by SEQSCORE_FETCH_MAX_BYTES).',
       registers,
     }),
     scoresPublished: new Counter({
@@ -81,6 +101,7 @@ export function createMetrics(registry: Registry = new Registry()) {
     }),
   };
   for (const reason of REJECT_REASONS) metrics.eventsInvalid.labels(reason).inc(0);
+  for (const stage of BATCH_STAGES) metrics.batchRetries.labels(stage).inc(0);
   return metrics;
 }
 

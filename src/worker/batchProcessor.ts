@@ -4,7 +4,7 @@ import type { MessageSource } from '../consumers/eventConsumer.js';
 import type { DecodeResult } from '../events/decoder.js';
 import type { UserEvent } from '../events/event.js';
 import type { Lateness, NewEvent, OutcomeFn, SourcedEvent, StateOutcome } from '../features/windowStore.js';
-import type { Metrics } from '../metrics/metrics.js';
+import type { BatchStage, Metrics } from '../metrics/metrics.js';
 import type { SequenceScore } from '../model/scorer.js';
 import type { DeadLetter } from '../sinks/deadLetter.js';
 import type { PublishBatch } from '../sinks/publisher.js';
@@ -39,6 +39,26 @@ export interface BatchResult {
   skippedExpiredDuplicates: number;
   /** Input-message-timestamp to score acknowledgement, per scored event. */
   latenciesMs: number[];
+}
+
+/** A failure of one stage of a micro-batch; the batch can be retried as a whole. */
+export class BatchStageError extends Error {
+  override readonly name = 'BatchStageError';
+
+  constructor(
+    readonly stage: BatchStage,
+    cause: unknown,
+  ) {
+    super(`${stage}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+  }
+}
+
+async function stage<T>(name: BatchStage, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    throw new BatchStageError(name, error);
+  }
 }
 
 function lateDetail(event: UserEvent, lateness: Lateness): string {
@@ -109,10 +129,12 @@ export async function processBatch(
     return stored;
   };
   const stateStarted = performance.now();
-  const outcomes = await stages.windows.apply(
-    valid.map(({ event, message }) => ({ event, offset: message.offset })),
-    `${source.topic}:${source.partition}`,
-    decide,
+  const outcomes = await stage('state', () =>
+    stages.windows.apply(
+      valid.map(({ event, message }) => ({ event, offset: message.offset })),
+      `${source.topic}:${source.partition}`,
+      decide,
+    ),
   );
   metrics.batchStageSeconds.observe({ stage: 'model' }, modelSeconds);
   metrics.batchStageSeconds.observe(
@@ -145,7 +167,9 @@ export async function processBatch(
   });
 
   const endPublish = metrics.batchStageSeconds.startTimer({ stage: 'publish' });
-  await stages.publisher.publish({ scores: scored.map((entry) => entry.score), deadLetters });
+  await stage('publish', () =>
+    stages.publisher.publish({ scores: scored.map((entry) => entry.score), deadLetters }),
+  );
   endPublish();
 
   metrics.eventsConsumed.inc(messages.length);

@@ -124,7 +124,7 @@ describe('pipeline on the real local stack', () => {
       SEQSCORE_DEDUPE_IDS: '100',
       SEQSCORE_MODEL_DIR: await untrainedModelFolder(ACTIONS),
     });
-    kafka = createKafka({ brokers: config.kafka.brokers, clientId: 'pipeline-test' });
+    kafka = createKafka(config.kafka, { clientId: 'pipeline-test' });
     redis = new Redis(config.redis.url);
     worker = await startWorker(config, createLogger('warn'));
     await waitFor(() => worker.ready(), 60_000, 'the worker to join its group');
