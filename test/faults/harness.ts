@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { openSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { connect, createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { type Consumer, type Kafka, type Message, Partitioners } from 'kafkajs';
@@ -203,7 +203,10 @@ export function buildStream(options: StreamOptions): Message[] {
   const messages: Message[] = [];
   const badKinds = [
     (n: number) => ({ key: 'u1', value: `{"eventId": "bad-${n}"` }),
-    (n: number) => ({ key: null, value: Buffer.from([0x7b, 0xff, 0xfe, n & 0x7f]) }),
+    (n: number) => ({
+      key: null,
+      value: Buffer.concat([Buffer.from([0x7b, 0xff, 0xfe]), Buffer.from(String(n))]),
+    }),
     (n: number) => ({
       key: 'u2',
       value: JSON.stringify({
@@ -253,7 +256,11 @@ export async function produceAll(
   kafka: Kafka,
   topic: string,
   messages: readonly Message[],
-  { ratePerSecond, chunk = 500 }: { ratePerSecond?: number; chunk?: number } = {},
+  {
+    ratePerSecond,
+    chunk = 500,
+    onProgress,
+  }: { ratePerSecond?: number; chunk?: number; onProgress?: (sent: number) => void } = {},
 ): Promise<void> {
   const producer = kafka.producer({
     idempotent: true,
@@ -269,6 +276,7 @@ export async function produceAll(
         if (wait > 0) await sleep(wait);
       }
       await producer.send({ topic, acks: -1, messages: messages.slice(start, start + chunk) });
+      onProgress?.(Math.min(messages.length, start + chunk));
     }
   } finally {
     await producer.disconnect();
@@ -476,4 +484,132 @@ export async function cleanUp(test: FaultTest, ...collectors: (TopicCollector | 
     cursor = next;
   } while (cursor !== '0');
   test.redis.disconnect();
+}
+
+/** Polls a worker's metrics while a fault runs and keeps the largest value seen of each. */
+export class MetricSampler {
+  readonly max = new Map<string, number>();
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(
+    private readonly worker: WorkerProcess,
+    private readonly names: readonly string[],
+    intervalMs = 250,
+  ) {
+    this.timer = setInterval(() => void this.sample(), intervalMs);
+  }
+
+  private async sample(): Promise<void> {
+    for (const name of this.names) {
+      const value = await this.worker.metric(name);
+      if (value !== undefined) this.max.set(name, Math.max(this.max.get(name) ?? value, value));
+    }
+  }
+
+  stop(): Map<string, number> {
+    clearInterval(this.timer);
+    return this.max;
+  }
+}
+
+/** Where each input message landed: partition and offset, with the value as sent. */
+export interface InputRecord {
+  partition: number;
+  offset: number;
+  value: Buffer;
+}
+
+/** Reads the whole input topic back, to tie outcomes to offsets. */
+export async function readInput(test: FaultTest, expectedCount: number): Promise<InputRecord[]> {
+  const consumer = test.kafka.consumer({ groupId: uniqueName('input-reader') });
+  const records: InputRecord[] = [];
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topic: test.config.topics.input, fromBeginning: true });
+    await consumer.run({
+      eachMessage: async ({ partition, message }) =>
+        void records.push({
+          partition,
+          offset: Number(message.offset),
+          value: message.value ?? Buffer.alloc(0),
+        }),
+    });
+    await waitFor(() => records.length >= expectedCount, 120_000, `${expectedCount} input messages`);
+  } finally {
+    await consumer.disconnect();
+  }
+  return records;
+}
+
+/** Committed offset of each partition of the test's input topic. */
+export async function committedByPartition(test: FaultTest): Promise<Map<number, number>> {
+  const admin = test.kafka.admin();
+  await admin.connect();
+  try {
+    const [offsets] = await admin.fetchOffsets({
+      groupId: test.config.kafka.groupId,
+      topics: [test.config.topics.input],
+    });
+    return new Map((offsets?.partitions ?? []).map((p) => [p.partition, Math.max(0, Number(p.offset))]));
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/**
+ * A TCP proxy on loopback in front of Redis that can delay everything passing through it, to make
+ * Redis slow without touching the server.
+ */
+export class SlowProxy {
+  delayMs = 0;
+  private readonly sockets = new Set<Socket>();
+
+  private constructor(
+    private readonly server: Server,
+    readonly port: number,
+  ) {}
+
+  static async start(upstream: { host: string; port: number }): Promise<SlowProxy> {
+    let proxy: SlowProxy | undefined;
+    const server = createServer((client) => {
+      const target = connect(upstream);
+      for (const socket of [client, target]) {
+        proxy?.sockets.add(socket);
+        socket.on('close', () => proxy?.sockets.delete(socket));
+        socket.on('error', () => undefined);
+      }
+      // Chunks leave in the order they came, each no earlier than the delay after its arrival, so a
+      // change of delay never reorders the byte stream.
+      const relay = (from: Socket, to: Socket) => {
+        const queue: { at: number; chunk: Buffer }[] = [];
+        let timer: NodeJS.Timeout | undefined;
+        const pump = () => {
+          timer = undefined;
+          while (queue.length > 0 && (queue[0] as (typeof queue)[number]).at <= Date.now()) {
+            const { chunk } = queue.shift() as (typeof queue)[number];
+            if (to.writable) to.write(chunk);
+          }
+          if (queue.length > 0)
+            timer = setTimeout(pump, (queue[0] as (typeof queue)[number]).at - Date.now());
+        };
+        from.on('data', (chunk: Buffer) => {
+          const last = queue.at(-1)?.at ?? 0;
+          queue.push({ at: Math.max(last, Date.now() + (proxy?.delayMs ?? 0)), chunk });
+          if (!timer) pump();
+        });
+      };
+      relay(client, target);
+      relay(target, client);
+      client.on('close', () => target.destroy());
+      target.on('close', () => client.destroy());
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    proxy = new SlowProxy(server, (server.address() as { port: number }).port);
+    return proxy;
+  }
+
+  async stop(): Promise<void> {
+    for (const socket of this.sockets) socket.destroy();
+    await new Promise((resolve) => this.server.close(resolve));
+  }
 }
