@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
 import { registerDemoCommand } from './demoCommand.js';
+import { registerEraseCommand } from './eraseCommand.js';
 import { registerReplayCommand } from './replayCommand.js';
 import { registerStackCommand } from './stackCommand.js';
 import { registerTrainCommand } from './trainCommand.js';
@@ -16,5 +17,6 @@ registerWorkerCommand(program);
 registerReplayCommand(program);
 registerTrainCommand(program);
 registerDemoCommand(program);
+registerEraseCommand(program);
 
 await program.parseAsync(process.argv);

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../config.js';
 import { createLogger, errorSummary, type Logger } from '../logger.js';
-import { startWorker } from '../worker/worker.js';
+import { type RunningWorker, startWorker } from '../worker/worker.js';
 
 /** Logs are written asynchronously; exit only once they are out. */
 function exitAfterFlush(logger: Logger, code: number): void {
@@ -15,15 +15,23 @@ export function registerWorkerCommand(program: Command): void {
     .action(async () => {
       const config = loadConfig();
       const logger = createLogger(config.logLevel);
-      const worker = await startWorker(config, logger, {
-        onFatal: (error) => {
-          logger.fatal(
-            { error: errorSummary(error) },
-            'consumer cannot recover; exiting so the supervisor restarts the worker',
-          );
-          exitAfterFlush(logger, 1);
-        },
-      });
+      let worker: RunningWorker;
+      try {
+        worker = await startWorker(config, logger, {
+          onFatal: (error) => {
+            logger.fatal(
+              { error: errorSummary(error) },
+              'consumer cannot recover; exiting so the supervisor restarts the worker',
+            );
+            exitAfterFlush(logger, 1);
+          },
+        });
+      } catch (error) {
+        // Logged as a summary: a thrown client error may carry its request, credentials included.
+        logger.fatal({ error: errorSummary(error) }, 'worker could not start');
+        exitAfterFlush(logger, 1);
+        return;
+      }
       logger.info({ httpPort: worker.httpPort }, 'serving /metrics, /healthz and /readyz');
       const shutdown = async (signal: string) => {
         logger.info({ signal }, 'stopping: finishing the micro-batch in flight');

@@ -1,10 +1,10 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { stackDown, stackUp } from '../../src/stack/index.js';
 import { type FaultFigures, formatFigures } from './figures.js';
+import { freePort, freePortPair } from './ports.js';
 
 export interface FaultStack {
   /** The dedicated stack instance's state folder. */
@@ -22,31 +22,11 @@ declare module 'vitest' {
   }
 }
 
-function listen(port: number): Promise<number | undefined> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.once('error', () => resolve(undefined));
-    server.listen(port, '127.0.0.1', () => {
-      const { port: bound } = server.address() as { port: number };
-      server.close(() => resolve(bound));
-    });
-  });
-}
-
-/** A free port whose successor is free too: KRaft's controller listens right above the broker. */
-async function freePortPair(): Promise<number> {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const port = await listen(0);
-    if (port !== undefined && port < 65_000 && (await listen(port + 1)) !== undefined) return port;
-  }
-  throw new Error('no two consecutive free ports found');
-}
-
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const workDir = mkdtempSync(join(tmpdir(), 'seqscore-faults-'));
   const stateDir = join(workDir, 'stack');
   const kafkaPort = await freePortPair();
-  const redisPort = await listen(0);
+  const redisPort = await freePort();
   const env = { KAFKA_BROKERS: `127.0.0.1:${kafkaPort}`, REDIS_URL: `redis://127.0.0.1:${redisPort}` };
   const stack = { stateDir, env: { ...process.env, ...env } };
   const log = (line: string) => console.log(`[fault stack] ${line}`);

@@ -10,15 +10,18 @@ import { ActionVocabulary } from '../../src/events/actionVocabulary.js';
 import { createDecoder } from '../../src/events/decoder.js';
 import { toMessage, type UserEvent } from '../../src/events/event.js';
 import { syntheticEvents } from '../../src/events/synthetic.js';
+import { userIdMapper } from '../../src/events/userIds.js';
 import { userKeys } from '../../src/features/keys.js';
 import { WindowStore } from '../../src/features/windowStore.js';
 import { createKafka, ensureTopics } from '../../src/infra/kafka.js';
+import { redisConnectionOptions } from '../../src/infra/redis.js';
 import { DEAD_LETTER_HEADERS } from '../../src/sinks/deadLetter.js';
 import { stackDown, stackUp } from '../../src/stack/index.js';
 import type { ServiceName } from '../../src/stack/types.js';
 import { uniqueName, untrainedModelFolder, waitFor } from '../helpers/integration.js';
 import type { FaultStack } from './faultStackSetup.js';
 import { type FaultFigures, reportFigures } from './figures.js';
+import { freePort } from './ports.js';
 
 /**
  * Shared machinery of the fault tests: workers as real child processes, a synthetic input stream
@@ -82,7 +85,10 @@ export async function faultTest(label: string, extra: Record<string, string> = {
   };
   const config = loadConfig(env);
   const kafka = createKafka(config.kafka, { clientId: `${label}-test` });
-  const redis = new Redis(config.redis.url, { maxRetriesPerRequest: null });
+  const redis = new Redis(config.redis.url, {
+    ...redisConnectionOptions(config.redis),
+    maxRetriesPerRequest: null,
+  });
   redis.on('error', () => undefined);
   await ensureTopics(
     kafka,
@@ -92,17 +98,6 @@ export async function faultTest(label: string, extra: Record<string, string> = {
     })),
   );
   return { label, env, config, kafka, redis };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** `seqscore worker` as a real child process, with its metrics endpoint and its log in a file. */
@@ -178,6 +173,22 @@ export class WorkerProcess {
   log(): string {
     return readFileSync(this.logFile, 'utf8');
   }
+}
+
+/** Runs another `seqscore` command with the test's environment; resolves with its exit code and output. */
+export function runCli(test: FaultTest, args: string[]): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/index.ts', ...args], {
+      cwd: REPO,
+      env: { ...process.env, ...test.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+    child.once('error', reject);
+    child.once('close', (code) => resolve({ code, output }));
+  });
 }
 
 export interface StreamOptions {
@@ -365,13 +376,18 @@ export async function cleanReplay(test: FaultTest, messages: readonly Message[])
     ttlMs: config.window.ttlMs,
     latenessMs: config.window.latenessMs,
   });
+  const pseudonym = userIdMapper(config.userIdKey);
   const expected: Expected = { scored: new Set(), deadLetters: new Set(), users: new Set(), prefix };
   const valid: { event: UserEvent; value: string }[] = [];
   for (const message of messages) {
     const value = Buffer.isBuffer(message.value) ? message.value : Buffer.from(String(message.value));
     const key = message.key === null || message.key === undefined ? null : Buffer.from(String(message.key));
     const result = decode(value, key);
-    if (result.ok) valid.push({ event: result.event, value: value.toString('utf8') });
+    if (result.ok)
+      valid.push({
+        event: { ...result.event, userId: pseudonym(result.event.userId) },
+        value: value.toString('utf8'),
+      });
     else expected.deadLetters.add(value.toString('latin1'));
   }
   for (let start = 0; start < valid.length; start += 2_000) {
