@@ -80,6 +80,7 @@ const envSchema = z
     KAFKA_SASL_USERNAME: z.string().min(1).optional(),
     KAFKA_SASL_PASSWORD: z.string().min(1).optional(),
     SEQSCORE_FETCH_MAX_BYTES: int(1024, 1024 * 1024 * 1024).default(4 * 1024 * 1024),
+    SEQSCORE_KAFKA_TRANSACTIONS: bool.default(false),
     SEQSCORE_MAX_BATCH: int(1, 100_000).default(500),
     SEQSCORE_RETRY_BACKOFF_MAX: duration.default(10_000),
     SEQSCORE_SHUTDOWN_TIMEOUT: duration.default(30_000),
@@ -184,6 +185,8 @@ export interface Config {
     sessionTimeoutMs: number;
     heartbeatIntervalMs: number;
     fetchMaxBytes: number;
+    /** Publish each micro-batch and commit its offsets in one Kafka transaction. */
+    transactions: boolean;
   };
   topics: { input: string; output: string; deadLetter: string; partitions: number };
   redis: RedisConfig & { keyPrefix: string };
@@ -250,6 +253,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       sessionTimeoutMs: e.SEQSCORE_SESSION_TIMEOUT,
       heartbeatIntervalMs: e.SEQSCORE_HEARTBEAT_INTERVAL,
       fetchMaxBytes: e.SEQSCORE_FETCH_MAX_BYTES,
+      transactions: e.SEQSCORE_KAFKA_TRANSACTIONS,
     },
     topics: {
       input: e.SEQSCORE_INPUT_TOPIC,

@@ -19,6 +19,11 @@ export interface EventConsumerOptions {
   fetchMaxBytes: number;
   /** Longest wait between two attempts at a failing micro-batch. */
   retryBackoffMaxMs: number;
+  /**
+   * The handler commits each micro-batch's offsets itself (in a Kafka transaction with its output);
+   * the consumer then only tracks its position and never commits.
+   */
+  handlerCommitsOffsets?: boolean;
   onLag?: (source: MessageSource, lag: number) => void;
   /** A micro-batch failed and will be retried after `delayMs`, with its partition paused meanwhile. */
   onRetry?: (error: unknown, attempt: number, delayMs: number) => void;
@@ -39,6 +44,10 @@ const REBALANCE_ERRORS = new Set([
   'UNKNOWN_MEMBER_ID',
 ]);
 const STOP_POLL_MS = 100;
+
+function isRebalance(error: unknown): boolean {
+  return REBALANCE_ERRORS.has((error as { type?: string } | undefined)?.type ?? '');
+}
 
 /** Exponential backoff with full jitter, so that workers sharing a failed store do not retry in step. */
 export function retryDelayMs(attempt: number, maxMs: number, random: () => number = Math.random): number {
@@ -106,7 +115,7 @@ export class EventConsumer {
     await this.consumer.subscribe({ topic: this.options.topic, fromBeginning: true });
     await this.consumer.run({
       eachBatchAutoResolve: false,
-      autoCommit: true,
+      autoCommit: !this.options.handlerCommitsOffsets,
       eachBatch: (payload) => this.eachBatch(payload),
     });
   }
@@ -127,7 +136,7 @@ export class EventConsumer {
         const messages = batch.messages.slice(start, start + this.options.maxBatch);
         const rebalancing = await this.processWithRetries(messages, source, payload);
         resolveOffset((messages[messages.length - 1] as KafkaMessage).offset);
-        await commitOffsetsIfNecessary();
+        if (!this.options.handlerCommitsOffsets) await commitOffsetsIfNecessary();
         // The partition may be about to move to another worker: hand it over rather than go on.
         if (rebalancing) return;
         await payload.heartbeat();
@@ -146,9 +155,9 @@ export class EventConsumer {
     let rebalancing = false;
     // Heartbeats while the handler runs: a slow store must not look like a dead worker.
     const keepAlive = setInterval(() => {
-      payload.heartbeat().catch((error: { type?: string }) => {
+      payload.heartbeat().catch((error: unknown) => {
         // Other failures (the broker is restarting) are kafkajs's to retry; the batch goes on.
-        if (REBALANCE_ERRORS.has(error.type ?? '')) rebalancing = true;
+        if (isRebalance(error)) rebalancing = true;
       });
     }, this.options.heartbeatIntervalMs);
     let resume: (() => void) | undefined;
@@ -159,7 +168,9 @@ export class EventConsumer {
           return rebalancing;
         } catch (error) {
           // Stopping, or the partition is no longer ours: leave the offsets unresolved for a replay.
-          if (!payload.isRunning() || payload.isStale() || rebalancing) throw error;
+          if (!payload.isRunning() || payload.isStale() || rebalancing || (await this.leftGroup(payload))) {
+            throw error;
+          }
           const delayMs = retryDelayMs(attempt, this.options.retryBackoffMaxMs);
           if (!resume) {
             resume = payload.pause();
@@ -179,6 +190,16 @@ export class EventConsumer {
         resume();
         this.options.onPause?.(false);
       }
+    }
+  }
+
+  /** Asks the coordinator; a worker that has been evicted must not retry a partition it lost. */
+  private async leftGroup(payload: EachBatchPayload): Promise<boolean> {
+    try {
+      await payload.heartbeat();
+      return false;
+    } catch (error) {
+      return isRebalance(error);
     }
   }
 

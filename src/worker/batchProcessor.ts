@@ -167,8 +167,13 @@ export async function processBatch(
   });
 
   const endPublish = metrics.batchStageSeconds.startTimer({ stage: 'publish' });
+  const last = messages[messages.length - 1] as KafkaMessage;
   await stage('publish', () =>
-    stages.publisher.publish({ scores: scored.map((entry) => entry.score), deadLetters }),
+    stages.publisher.publish({
+      scores: scored.map((entry) => entry.score),
+      deadLetters,
+      input: { ...source, nextOffset: (BigInt(last.offset) + 1n).toString() },
+    }),
   );
   endPublish();
 

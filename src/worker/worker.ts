@@ -17,6 +17,7 @@ import { initBackend } from '../model/backend.js';
 import { loadModelFolder, ModelLoadError } from '../model/modelFolder.js';
 import { Scorer } from '../model/scorer.js';
 import { Publisher } from '../sinks/publisher.js';
+import { TransactionalPublisher } from '../sinks/transactionalPublisher.js';
 import { type BatchResult, BatchStageError, processBatch } from './batchProcessor.js';
 
 export interface RunningWorker {
@@ -68,11 +69,11 @@ export async function startWorker(
     { topic: config.topics.output, partitions: config.topics.partitions },
     { topic: config.topics.deadLetter, partitions: config.topics.partitions },
   ]);
-  const publisher = new Publisher(kafka, {
-    scores: config.topics.output,
-    deadLetters: config.topics.deadLetter,
-  });
-  await publisher.connect();
+  const topics = { scores: config.topics.output, deadLetters: config.topics.deadLetter };
+  const publisher = config.kafka.transactions
+    ? new TransactionalPublisher(kafka, topics, config.kafka.groupId)
+    : new Publisher(kafka, topics);
+  if (publisher instanceof Publisher) await publisher.connect();
 
   const stages = {
     decode: createDecoder({
@@ -104,6 +105,7 @@ export async function startWorker(
       maxBatch: config.worker.maxBatch,
       fetchMaxBytes: config.kafka.fetchMaxBytes,
       retryBackoffMaxMs: config.worker.retryBackoffMaxMs,
+      handlerCommitsOffsets: config.kafka.transactions,
       onLag: (source, lag) => metrics.consumerLag.labels(source.topic, String(source.partition)).set(lag),
       onRetry: (error) =>
         metrics.batchRetries.labels(error instanceof BatchStageError ? error.stage : 'other').inc(),
