@@ -100,6 +100,12 @@ export async function faultTest(label: string, extra: Record<string, string> = {
   return { label, env, config, kafka, redis };
 }
 
+/** Every worker a test started and that has not exited: a failed test must not leave one running. */
+const running = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
 /** `seqscore worker` as a real child process, with its metrics endpoint and its log in a file. */
 export class WorkerProcess {
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>;
@@ -109,8 +115,12 @@ export class WorkerProcess {
     readonly metricsPort: number,
     readonly logFile: string,
   ) {
+    running.add(child);
     this.exited = new Promise((resolve) => {
-      child.once('exit', (code, signal) => resolve({ code, signal, at: Date.now() }));
+      child.once('exit', (code, signal) => {
+        running.delete(child);
+        resolve({ code, signal, at: Date.now() });
+      });
     });
   }
 
@@ -486,6 +496,7 @@ export async function verify(test: FaultTest, expected: Expected, verdict: Verdi
 }
 
 export async function cleanUp(test: FaultTest, ...collectors: (TopicCollector | undefined)[]): Promise<void> {
+  for (const child of running) child.kill('SIGKILL');
   for (const collector of collectors) await collector?.stop();
   let cursor = '0';
   do {
