@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { BACKEND_NAMES, type BackendPreference } from './model/backendNames.js';
 
@@ -50,6 +51,16 @@ const aliasMap = z.string().transform((text, ctx) => {
 
 const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max);
 
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((text) => ['true', '1', 'yes'].includes(text));
+
+const SASL_MECHANISMS = ['none', 'plain', 'scram-sha-256', 'scram-sha-512'] as const;
+export type SaslMechanism = Exclude<(typeof SASL_MECHANISMS)[number], 'none'>;
+
+/** Secrets may come from a file (e.g. a mounted secret) instead of the environment. */
+const SECRET_VARIABLES = ['KAFKA_SASL_PASSWORD', 'REDIS_PASSWORD', 'SEQSCORE_USER_ID_KEY'] as const;
+
 const envSchema = z
   .object({
     KAFKA_BROKERS: list.default(['127.0.0.1:9092']),
@@ -61,10 +72,31 @@ const envSchema = z
     SEQSCORE_TOPIC_PARTITIONS: int(1, 10_000).default(6),
     SEQSCORE_SESSION_TIMEOUT: duration.default(30_000),
     SEQSCORE_HEARTBEAT_INTERVAL: duration.default(3_000),
+    KAFKA_SSL: bool.default(false),
+    KAFKA_SSL_CA_FILE: z.string().min(1).optional(),
+    KAFKA_SSL_CERT_FILE: z.string().min(1).optional(),
+    KAFKA_SSL_KEY_FILE: z.string().min(1).optional(),
+    KAFKA_SSL_REJECT_UNAUTHORIZED: bool.default(true),
+    KAFKA_SASL_MECHANISM: z.enum(SASL_MECHANISMS).default('none'),
+    KAFKA_SASL_USERNAME: z.string().min(1).optional(),
+    KAFKA_SASL_PASSWORD: z.string().min(1).optional(),
+    SEQSCORE_FETCH_MAX_BYTES: int(1024, 1024 * 1024 * 1024).default(4 * 1024 * 1024),
+    SEQSCORE_KAFKA_TRANSACTIONS: bool.default(false),
     SEQSCORE_MAX_BATCH: int(1, 100_000).default(500),
+    SEQSCORE_RETRY_BACKOFF_MAX: duration.default(10_000),
+    SEQSCORE_SHUTDOWN_TIMEOUT: duration.default(30_000),
     SEQSCORE_MAX_EVENT_BYTES: int(64, 16 * 1024 * 1024).default(64 * 1024),
     SEQSCORE_MAX_FUTURE_SKEW: duration.default(86_400_000),
-    REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
+    REDIS_URL: z
+      .string()
+      .url()
+      .refine((url) => /^rediss?:\/\//.test(url), 'must start with redis:// or rediss:// (TLS)')
+      .default('redis://127.0.0.1:6379'),
+    REDIS_USERNAME: z.string().min(1).optional(),
+    REDIS_PASSWORD: z.string().min(1).optional(),
+    REDIS_TLS_CA_FILE: z.string().min(1).optional(),
+    REDIS_TLS_REJECT_UNAUTHORIZED: bool.default(true),
+    SEQSCORE_REDIS_COMMAND_TIMEOUT: duration.default(10_000),
     SEQSCORE_REDIS_PREFIX: z
       .string()
       .regex(/^[A-Za-z0-9_.:-]+$/, 'letters, digits and _ . : - only')
@@ -72,11 +104,13 @@ const envSchema = z
     SEQSCORE_WINDOW_SIZE: int(1, 10_000).default(50),
     SEQSCORE_DEDUPE_IDS: int(1, 100_000).default(100),
     SEQSCORE_STATE_TTL: duration.default(7 * 86_400_000),
+    SEQSCORE_MAX_LATENESS: duration.default(3_600_000),
     SEQSCORE_ACTIONS: list.default(['view', 'cart', 'fav', 'purchase']),
     SEQSCORE_ACTION_ALIASES: aliasMap.default({ pv: 'view', buy: 'purchase' }),
     SEQSCORE_MODEL_DIR: z.string().min(1).default('.seqscore/models/current'),
     SEQSCORE_CHURN_HORIZON: duration.default(86_400_000),
     SEQSCORE_TOP_K: int(1, 1_000).default(10),
+    SEQSCORE_USER_ID_KEY: z.string().min(32, 'must be at least 32 characters of secret').optional(),
     SEQSCORE_TF_BACKEND: z.enum(['auto', ...BACKEND_NAMES]).default('auto'),
     SEQSCORE_METRICS_HOST: z.string().min(1).default('0.0.0.0'),
     SEQSCORE_METRICS_PORT: int(0, 65_535).default(9464),
@@ -100,6 +134,20 @@ const envSchema = z
           'must be at least SEQSCORE_WINDOW_SIZE, so that every event in a window is recognised on replay',
       });
     }
+    if (env.KAFKA_SASL_MECHANISM !== 'none' && (!env.KAFKA_SASL_USERNAME || !env.KAFKA_SASL_PASSWORD)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['KAFKA_SASL_MECHANISM'],
+        message: 'needs KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD (or KAFKA_SASL_PASSWORD_FILE)',
+      });
+    }
+    if ((env.KAFKA_SSL_CERT_FILE === undefined) !== (env.KAFKA_SSL_KEY_FILE === undefined)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['KAFKA_SSL_CERT_FILE'],
+        message: 'a client certificate needs both KAFKA_SSL_CERT_FILE and KAFKA_SSL_KEY_FILE',
+      });
+    }
     const actions = new Set(env.SEQSCORE_ACTIONS);
     if (actions.size !== env.SEQSCORE_ACTIONS.length) {
       ctx.addIssue({ code: 'custom', path: ['SEQSCORE_ACTIONS'], message: 'lists an action twice' });
@@ -115,17 +163,36 @@ const envSchema = z
     }
   });
 
+export interface KafkaConfig {
+  brokers: string[];
+  clientId: string;
+  /** TLS to the brokers; undefined for plaintext. Files are PEM. */
+  ssl?: { caFile?: string; certFile?: string; keyFile?: string; rejectUnauthorized: boolean };
+  sasl?: { mechanism: SaslMechanism; username: string; password: string };
+}
+
+export interface RedisConfig {
+  url: string;
+  /** Override the credentials in the URL (ACL user, or the password of the default user). */
+  username?: string;
+  password?: string;
+  /** Used when the URL is rediss:// (TLS). */
+  tls: { caFile?: string; rejectUnauthorized: boolean };
+  commandTimeoutMs: number;
+}
+
 export interface Config {
-  kafka: {
-    brokers: string[];
-    clientId: string;
+  kafka: KafkaConfig & {
     groupId: string;
     sessionTimeoutMs: number;
     heartbeatIntervalMs: number;
+    fetchMaxBytes: number;
+    /** Publish each micro-batch and commit its offsets in one Kafka transaction. */
+    transactions: boolean;
   };
   topics: { input: string; output: string; deadLetter: string; partitions: number };
-  redis: { url: string; keyPrefix: string };
-  window: { size: number; dedupeIds: number; ttlMs: number };
+  redis: RedisConfig & { keyPrefix: string };
+  window: { size: number; dedupeIds: number; ttlMs: number; latenessMs: number };
   events: {
     actions: string[];
     aliases: Record<string, string>;
@@ -133,7 +200,9 @@ export interface Config {
     maxFutureSkewMs: number;
   };
   model: { dir: string; churnHorizonMs: number; topK: number; backend: BackendPreference };
-  worker: { maxBatch: number };
+  worker: { maxBatch: number; retryBackoffMaxMs: number; shutdownTimeoutMs: number };
+  /** Key of the HMAC that pseudonymises user ids before Redis and the output; undefined: ids as sent. */
+  userIdKey?: string;
   metrics: { host: string; port: number };
   logLevel: string;
 }
@@ -142,10 +211,33 @@ export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
 
-/** Reads and validates the environment. Throws ConfigError naming every invalid variable. */
+/** Fills X from the file named by X_FILE, for each secret that is given that way. */
+function readSecretFiles(env: Record<string, string>): Record<string, string> {
+  const withSecrets = { ...env };
+  for (const name of SECRET_VARIABLES) {
+    const file = env[`${name}_FILE`];
+    if (file === undefined) continue;
+    if (env[name] !== undefined)
+      throw new ConfigError(`invalid configuration:\n  ${name}: set both it and ${name}_FILE`);
+    try {
+      withSecrets[name] = readFileSync(file, 'utf8').replace(/\r?\n$/, '');
+    } catch (error) {
+      throw new ConfigError(
+        `invalid configuration:\n  ${name}_FILE: cannot read ${file} (${(error as NodeJS.ErrnoException).code})`,
+      );
+    }
+  }
+  return withSecrets;
+}
+
+/** Reads and validates the environment. Throws ConfigError naming every invalid variable, never a value. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const present = Object.fromEntries(
-    Object.entries(env).filter(([, value]) => value !== undefined && value !== ''),
+  const present = readSecretFiles(
+    Object.fromEntries(
+      Object.entries(env).filter(
+        (entry): entry is [string, string] => entry[1] !== undefined && entry[1] !== '',
+      ),
+    ),
   );
   const parsed = envSchema.safeParse(present);
   if (!parsed.success) {
@@ -155,13 +247,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`invalid configuration:\n${problems.join('\n')}`);
   }
   const e = parsed.data;
-  return {
+  const config: Config = {
     kafka: {
       brokers: e.KAFKA_BROKERS,
       clientId: e.KAFKA_CLIENT_ID,
       groupId: e.SEQSCORE_GROUP_ID,
       sessionTimeoutMs: e.SEQSCORE_SESSION_TIMEOUT,
       heartbeatIntervalMs: e.SEQSCORE_HEARTBEAT_INTERVAL,
+      fetchMaxBytes: e.SEQSCORE_FETCH_MAX_BYTES,
+      transactions: e.SEQSCORE_KAFKA_TRANSACTIONS,
     },
     topics: {
       input: e.SEQSCORE_INPUT_TOPIC,
@@ -169,8 +263,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       deadLetter: e.SEQSCORE_DLQ_TOPIC ?? `${e.SEQSCORE_INPUT_TOPIC}.dlq`,
       partitions: e.SEQSCORE_TOPIC_PARTITIONS,
     },
-    redis: { url: e.REDIS_URL, keyPrefix: e.SEQSCORE_REDIS_PREFIX },
-    window: { size: e.SEQSCORE_WINDOW_SIZE, dedupeIds: e.SEQSCORE_DEDUPE_IDS, ttlMs: e.SEQSCORE_STATE_TTL },
+    redis: {
+      url: e.REDIS_URL,
+      keyPrefix: e.SEQSCORE_REDIS_PREFIX,
+      tls: { rejectUnauthorized: e.REDIS_TLS_REJECT_UNAUTHORIZED },
+      commandTimeoutMs: e.SEQSCORE_REDIS_COMMAND_TIMEOUT,
+    },
+    window: {
+      size: e.SEQSCORE_WINDOW_SIZE,
+      dedupeIds: e.SEQSCORE_DEDUPE_IDS,
+      ttlMs: e.SEQSCORE_STATE_TTL,
+      latenessMs: e.SEQSCORE_MAX_LATENESS,
+    },
     events: {
       actions: e.SEQSCORE_ACTIONS,
       aliases: e.SEQSCORE_ACTION_ALIASES,
@@ -183,8 +287,30 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       topK: e.SEQSCORE_TOP_K,
       backend: e.SEQSCORE_TF_BACKEND,
     },
-    worker: { maxBatch: e.SEQSCORE_MAX_BATCH },
+    worker: {
+      maxBatch: e.SEQSCORE_MAX_BATCH,
+      retryBackoffMaxMs: e.SEQSCORE_RETRY_BACKOFF_MAX,
+      shutdownTimeoutMs: e.SEQSCORE_SHUTDOWN_TIMEOUT,
+    },
     metrics: { host: e.SEQSCORE_METRICS_HOST, port: e.SEQSCORE_METRICS_PORT },
     logLevel: e.SEQSCORE_LOG_LEVEL,
   };
+  if (e.KAFKA_SSL) {
+    config.kafka.ssl = { rejectUnauthorized: e.KAFKA_SSL_REJECT_UNAUTHORIZED };
+    if (e.KAFKA_SSL_CA_FILE) config.kafka.ssl.caFile = e.KAFKA_SSL_CA_FILE;
+    if (e.KAFKA_SSL_CERT_FILE) config.kafka.ssl.certFile = e.KAFKA_SSL_CERT_FILE;
+    if (e.KAFKA_SSL_KEY_FILE) config.kafka.ssl.keyFile = e.KAFKA_SSL_KEY_FILE;
+  }
+  if (e.KAFKA_SASL_MECHANISM !== 'none') {
+    config.kafka.sasl = {
+      mechanism: e.KAFKA_SASL_MECHANISM,
+      username: e.KAFKA_SASL_USERNAME as string,
+      password: e.KAFKA_SASL_PASSWORD as string,
+    };
+  }
+  if (e.REDIS_USERNAME) config.redis.username = e.REDIS_USERNAME;
+  if (e.REDIS_PASSWORD) config.redis.password = e.REDIS_PASSWORD;
+  if (e.REDIS_TLS_CA_FILE) config.redis.tls.caFile = e.REDIS_TLS_CA_FILE;
+  if (e.SEQSCORE_USER_ID_KEY) config.userIdKey = e.SEQSCORE_USER_ID_KEY;
+  return config;
 }

@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig, parseDurationMs } from '../src/config.js';
 
@@ -11,7 +14,7 @@ describe('config', () => {
       deadLetter: 'user-events.dlq',
       partitions: 6,
     });
-    expect(config.window).toEqual({ size: 50, dedupeIds: 100, ttlMs: 7 * 86_400_000 });
+    expect(config.window).toEqual({ size: 50, dedupeIds: 100, ttlMs: 7 * 86_400_000, latenessMs: 3_600_000 });
     expect(config.events.actions).toEqual(['view', 'cart', 'fav', 'purchase']);
     expect(config.events.aliases).toEqual({ pv: 'view', buy: 'purchase' });
   });
@@ -51,6 +54,59 @@ describe('config', () => {
       expect(loadConfig({ SEQSCORE_TF_BACKEND: backend }).model.backend).toBe(backend);
     }
     expect(() => loadConfig({ SEQSCORE_TF_BACKEND: 'tensorflow' })).toThrow(/SEQSCORE_TF_BACKEND/);
+  });
+
+  it('reads Kafka TLS and SASL, Redis credentials and the pseudonym key', () => {
+    const config = loadConfig({
+      KAFKA_SSL: 'true',
+      KAFKA_SSL_CA_FILE: '/ca.pem',
+      KAFKA_SASL_MECHANISM: 'scram-sha-512',
+      KAFKA_SASL_USERNAME: 'svc',
+      KAFKA_SASL_PASSWORD: 'pw',
+      REDIS_URL: 'rediss://cache:6380',
+      REDIS_USERNAME: 'worker',
+      REDIS_PASSWORD: 'rpw',
+      SEQSCORE_USER_ID_KEY: 'k'.repeat(32),
+      SEQSCORE_KAFKA_TRANSACTIONS: 'yes',
+    });
+    expect(config.kafka.ssl).toEqual({ caFile: '/ca.pem', rejectUnauthorized: true });
+    expect(config.kafka.sasl).toEqual({ mechanism: 'scram-sha-512', username: 'svc', password: 'pw' });
+    expect(config.kafka.transactions).toBe(true);
+    expect(config.redis).toMatchObject({ url: 'rediss://cache:6380', username: 'worker', password: 'rpw' });
+    expect(config.userIdKey).toBe('k'.repeat(32));
+    const plain = loadConfig({});
+    expect([plain.kafka.ssl, plain.kafka.sasl, plain.userIdKey, plain.kafka.transactions]).toEqual([
+      undefined,
+      undefined,
+      undefined,
+      false,
+    ]);
+  });
+
+  it('reads secrets from files, and never echoes a value in an error', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'seqscore-secret-')), 'password');
+    writeFileSync(file, 'from-file\n');
+    const config = loadConfig({
+      KAFKA_SASL_MECHANISM: 'plain',
+      KAFKA_SASL_USERNAME: 'svc',
+      KAFKA_SASL_PASSWORD_FILE: file,
+    });
+    expect(config.kafka.sasl?.password).toBe('from-file');
+    expect(() => loadConfig({ REDIS_PASSWORD_FILE: '/no/such/file' })).toThrow(/REDIS_PASSWORD_FILE/);
+    const attempt = () => loadConfig({ SEQSCORE_USER_ID_KEY: 'short-secret-value' });
+    expect(attempt).toThrow(/SEQSCORE_USER_ID_KEY/);
+    expect(attempt).not.toThrow(/short-secret-value/);
+  });
+
+  it('refuses incomplete security settings', () => {
+    expect(() => loadConfig({ KAFKA_SASL_MECHANISM: 'plain', KAFKA_SASL_USERNAME: 'svc' })).toThrow(
+      /KAFKA_SASL_PASSWORD/,
+    );
+    expect(() => loadConfig({ KAFKA_SSL: 'true', KAFKA_SSL_CERT_FILE: '/c.pem' })).toThrow(
+      /KAFKA_SSL_KEY_FILE/,
+    );
+    expect(() => loadConfig({ KAFKA_SASL_MECHANISM: 'gssapi' })).toThrow(/KAFKA_SASL_MECHANISM/);
+    expect(() => loadConfig({ REDIS_URL: 'http://cache:6379' })).toThrow(/REDIS_URL/);
   });
 
   it('parses durations', () => {

@@ -108,10 +108,7 @@ export function registerDemoCommand(program: Command): void {
         console.log(`  worker: metrics on http://127.0.0.1:${worker.httpPort}/metrics, logs in ${logFile}`);
 
         const replaySource = sourceFor(dataDir, REPLAY_FILE, 99, options.events);
-        const kafka = createKafka({
-          brokers: config.kafka.brokers,
-          clientId: `${config.kafka.clientId}-demo`,
-        });
+        const kafka = createKafka(config.kafka, { clientId: `${config.kafka.clientId}-demo` });
         await ensureTopics(kafka, [{ topic: config.topics.input, partitions: config.topics.partitions }]);
         console.log(`  replay: ${options.events} events from ${describeSource(replaySource)}\n`);
 

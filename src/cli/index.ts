@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
 import { registerDemoCommand } from './demoCommand.js';
+import { registerEraseCommand } from './eraseCommand.js';
 import { registerEvalCommand } from './evalCommand.js';
 import { registerReplayCommand } from './replayCommand.js';
 import { registerStackCommand } from './stackCommand.js';
@@ -18,5 +19,6 @@ registerReplayCommand(program);
 registerTrainCommand(program);
 registerEvalCommand(program);
 registerDemoCommand(program);
+registerEraseCommand(program);
 
 await program.parseAsync(process.argv);

@@ -32,10 +32,7 @@ export function registerReplayCommand(program: Command): void {
       const config = loadConfig();
       const source = sourceFromOptions(options);
       const topic = options.topic ?? config.topics.input;
-      const kafka = createKafka({
-        brokers: config.kafka.brokers,
-        clientId: `${config.kafka.clientId}-replay`,
-      });
+      const kafka = createKafka(config.kafka, { clientId: `${config.kafka.clientId}-replay` });
       await ensureTopics(kafka, [{ topic, partitions: config.topics.partitions }]);
       const result = await replayRecords(kafka, sourceRecords(source), {
         topic,

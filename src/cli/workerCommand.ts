@@ -1,7 +1,12 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../config.js';
-import { createLogger } from '../logger.js';
-import { startWorker } from '../worker/worker.js';
+import { createLogger, errorSummary, type Logger } from '../logger.js';
+import { type RunningWorker, startWorker } from '../worker/worker.js';
+
+/** Logs are written asynchronously; exit only once they are out. */
+function exitAfterFlush(logger: Logger, code: number): void {
+  logger.flush(() => process.exit(code));
+}
 
 export function registerWorkerCommand(program: Command): void {
   program
@@ -10,20 +15,42 @@ export function registerWorkerCommand(program: Command): void {
     .action(async () => {
       const config = loadConfig();
       const logger = createLogger(config.logLevel);
-      const worker = await startWorker(config, logger, {
-        onFatal: (error) => {
-          logger.fatal(
-            { err: error },
-            'consumer cannot recover; exiting so the supervisor restarts the worker',
-          );
-          process.exit(1);
-        },
-      });
+      let worker: RunningWorker;
+      try {
+        worker = await startWorker(config, logger, {
+          onFatal: (error) => {
+            logger.fatal(
+              { error: errorSummary(error) },
+              'consumer cannot recover; exiting so the supervisor restarts the worker',
+            );
+            exitAfterFlush(logger, 1);
+          },
+        });
+      } catch (error) {
+        // Logged as a summary: a thrown client error may carry its request, credentials included.
+        logger.fatal({ error: errorSummary(error) }, 'worker could not start');
+        exitAfterFlush(logger, 1);
+        return;
+      }
       logger.info({ httpPort: worker.httpPort }, 'serving /metrics, /healthz and /readyz');
       const shutdown = async (signal: string) => {
-        logger.info({ signal }, 'stopping: finishing the batch in flight');
-        await worker.stop();
-        process.exit(0);
+        logger.info({ signal }, 'stopping: finishing the micro-batch in flight');
+        // Exit 0 means "stopped cleanly, offsets committed"; a stop that hangs (say, on a broker
+        // that is down) must not keep the process forever, nor claim that.
+        setTimeout(() => {
+          logger.error(
+            { timeoutMs: config.worker.shutdownTimeoutMs },
+            'stop did not finish in time; exiting',
+          );
+          exitAfterFlush(logger, 1);
+        }, config.worker.shutdownTimeoutMs);
+        try {
+          await worker.stop();
+          exitAfterFlush(logger, 0);
+        } catch (error) {
+          logger.error({ error: errorSummary(error) }, 'stop failed');
+          exitAfterFlush(logger, 1);
+        }
       };
       process.once('SIGTERM', () => void shutdown('SIGTERM'));
       process.once('SIGINT', () => void shutdown('SIGINT'));

@@ -1,5 +1,5 @@
-import type { Consumer, Kafka, KafkaMessage } from 'kafkajs';
-import type { Logger } from '../logger.js';
+import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
+import { errorSummary, type Logger } from '../logger.js';
 
 export interface MessageSource {
   topic: string;
@@ -15,15 +15,54 @@ export interface EventConsumerOptions {
   sessionTimeoutMs: number;
   heartbeatIntervalMs: number;
   maxBatch: number;
+  /** Upper bound on the bytes one fetch may bring in, and so on the messages held in memory. */
+  fetchMaxBytes: number;
+  /** Longest wait between two attempts at a failing micro-batch. */
+  retryBackoffMaxMs: number;
+  /**
+   * The handler commits each micro-batch's offsets itself (in a Kafka transaction with its output);
+   * the consumer then only tracks its position and never commits.
+   */
+  handlerCommitsOffsets?: boolean;
   onLag?: (source: MessageSource, lag: number) => void;
+  /** A micro-batch failed and will be retried after `delayMs`, with its partition paused meanwhile. */
+  onRetry?: (error: unknown, attempt: number, delayMs: number) => void;
+  /** The partition was paused (true) for retries, or resumed (false) once its micro-batch succeeded. */
+  onPause?: (paused: boolean) => void;
+  /** Messages fetched and not yet processed. */
+  onBuffered?: (messages: number) => void;
   /** Called when kafkajs gives up and will not restart the consumer: the process should exit. */
   onFatal: (error: Error) => void;
 }
 
+const FIRST_RETRY_DELAY_MS = 200;
+/** Heartbeat errors that mean the group is rebalancing or has moved on without this member. */
+const REBALANCE_ERRORS = new Set([
+  'REBALANCE_IN_PROGRESS',
+  'NOT_COORDINATOR_FOR_GROUP',
+  'ILLEGAL_GENERATION',
+  'UNKNOWN_MEMBER_ID',
+]);
+const STOP_POLL_MS = 100;
+
+function isRebalance(error: unknown): boolean {
+  return REBALANCE_ERRORS.has((error as { type?: string } | undefined)?.type ?? '');
+}
+
+/** Exponential backoff with full jitter, so that workers sharing a failed store do not retry in step. */
+export function retryDelayMs(attempt: number, maxMs: number, random: () => number = Math.random): number {
+  const ceiling = Math.min(maxMs, FIRST_RETRY_DELAY_MS * 2 ** (attempt - 1));
+  return Math.round(ceiling / 2 + (random() * ceiling) / 2);
+}
+
 /**
  * The input side: a consumer-group member that cuts each fetched batch into micro-batches, hands
- * each to the handler, and marks its offsets for commit only after the handler has resolved. A
- * handler failure leaves the offsets unresolved, so kafkajs retries from the last committed one.
+ * each to the handler, and marks its offsets for commit only after the handler has resolved.
+ *
+ * A failing micro-batch (Redis or Kafka unavailable or too slow) is retried in place with backoff,
+ * its partition paused, and heartbeats sent meanwhile so the group does not evict a worker that is
+ * only waiting. kafkajs fetches again only once the fetched batch is done, so memory stays bounded
+ * by one fetch (fetchMaxBytes), however long the outage.
  */
 export class EventConsumer {
   private readonly consumer: Consumer;
@@ -39,6 +78,8 @@ export class EventConsumer {
       groupId: options.groupId,
       sessionTimeout: options.sessionTimeoutMs,
       heartbeatInterval: options.heartbeatIntervalMs,
+      maxBytes: options.fetchMaxBytes,
+      maxBytesPerPartition: Math.min(options.fetchMaxBytes, 1024 * 1024),
       retry: { retries: 10 },
     });
     const { GROUP_JOIN, CRASH, STOP, END_BATCH_PROCESS } = this.consumer.events;
@@ -54,7 +95,7 @@ export class EventConsumer {
     });
     this.consumer.on(CRASH, ({ payload }) => {
       this.inGroup = false;
-      this.logger.error({ err: payload.error, restart: payload.restart }, 'consumer crashed');
+      this.logger.error({ error: errorSummary(payload.error), restart: payload.restart }, 'consumer crashed');
       if (!payload.restart) this.options.onFatal(payload.error);
     });
     if (options.onLag) {
@@ -74,25 +115,8 @@ export class EventConsumer {
     await this.consumer.subscribe({ topic: this.options.topic, fromBeginning: true });
     await this.consumer.run({
       eachBatchAutoResolve: false,
-      autoCommit: true,
-      eachBatch: async ({
-        batch,
-        resolveOffset,
-        heartbeat,
-        commitOffsetsIfNecessary,
-        isRunning,
-        isStale,
-      }) => {
-        const source = { topic: batch.topic, partition: batch.partition };
-        for (let start = 0; start < batch.messages.length; start += this.options.maxBatch) {
-          if (!isRunning() || isStale()) return;
-          const messages = batch.messages.slice(start, start + this.options.maxBatch);
-          await this.handler(messages, source);
-          resolveOffset((messages[messages.length - 1] as KafkaMessage).offset);
-          await commitOffsetsIfNecessary();
-          await heartbeat();
-        }
-      },
+      autoCommit: !this.options.handlerCommitsOffsets,
+      eachBatch: (payload) => this.eachBatch(payload),
     });
   }
 
@@ -100,5 +124,89 @@ export class EventConsumer {
   async stop(): Promise<void> {
     await this.consumer.disconnect();
     this.inGroup = false;
+  }
+
+  private async eachBatch(payload: EachBatchPayload): Promise<void> {
+    const { batch, resolveOffset, commitOffsetsIfNecessary, isRunning, isStale } = payload;
+    const source = { topic: batch.topic, partition: batch.partition };
+    try {
+      for (let start = 0; start < batch.messages.length; start += this.options.maxBatch) {
+        if (!isRunning() || isStale()) return;
+        this.options.onBuffered?.(batch.messages.length - start);
+        const messages = batch.messages.slice(start, start + this.options.maxBatch);
+        const rebalancing = await this.processWithRetries(messages, source, payload);
+        resolveOffset((messages[messages.length - 1] as KafkaMessage).offset);
+        if (!this.options.handlerCommitsOffsets) await commitOffsetsIfNecessary();
+        // The partition may be about to move to another worker: hand it over rather than go on.
+        if (rebalancing) return;
+        await payload.heartbeat();
+      }
+    } finally {
+      this.options.onBuffered?.(0);
+    }
+  }
+
+  /** Resolves once the handler has succeeded; true when a rebalance started in the meantime. */
+  private async processWithRetries(
+    messages: KafkaMessage[],
+    source: MessageSource,
+    payload: EachBatchPayload,
+  ): Promise<boolean> {
+    let rebalancing = false;
+    // Heartbeats while the handler runs: a slow store must not look like a dead worker.
+    const keepAlive = setInterval(() => {
+      payload.heartbeat().catch((error: unknown) => {
+        // Other failures (the broker is restarting) are kafkajs's to retry; the batch goes on.
+        if (isRebalance(error)) rebalancing = true;
+      });
+    }, this.options.heartbeatIntervalMs);
+    let resume: (() => void) | undefined;
+    try {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await this.handler(messages, source);
+          return rebalancing;
+        } catch (error) {
+          // Stopping, or the partition is no longer ours: leave the offsets unresolved for a replay.
+          if (!payload.isRunning() || payload.isStale() || rebalancing || (await this.leftGroup(payload))) {
+            throw error;
+          }
+          const delayMs = retryDelayMs(attempt, this.options.retryBackoffMaxMs);
+          if (!resume) {
+            resume = payload.pause();
+            this.options.onPause?.(true);
+          }
+          this.options.onRetry?.(error, attempt, delayMs);
+          this.logger.warn(
+            { ...source, attempt, delayMs, error: errorSummary(error) },
+            'micro-batch failed; partition paused, retrying',
+          );
+          await this.sleepUnlessStopped(delayMs, payload);
+        }
+      }
+    } finally {
+      clearInterval(keepAlive);
+      if (resume) {
+        resume();
+        this.options.onPause?.(false);
+      }
+    }
+  }
+
+  /** Asks the coordinator; a worker that has been evicted must not retry a partition it lost. */
+  private async leftGroup(payload: EachBatchPayload): Promise<boolean> {
+    try {
+      await payload.heartbeat();
+      return false;
+    } catch (error) {
+      return isRebalance(error);
+    }
+  }
+
+  private async sleepUnlessStopped(ms: number, payload: EachBatchPayload): Promise<void> {
+    const until = Date.now() + ms;
+    while (Date.now() < until && payload.isRunning()) {
+      await new Promise((resolve) => setTimeout(resolve, Math.min(STOP_POLL_MS, until - Date.now())));
+    }
   }
 }

@@ -20,6 +20,13 @@ export const INVALID_REASONS = [
 ] as const;
 export type InvalidReason = (typeof INVALID_REASONS)[number];
 
+/**
+ * Every reason a message can be dead-lettered for: the decoder's, and `too_late`, which is decided
+ * against the user's state (older than the lateness bound allows, or than the whole window).
+ */
+export const REJECT_REASONS = [...INVALID_REASONS, 'too_late'] as const;
+export type RejectReason = (typeof REJECT_REASONS)[number];
+
 export type DecodeResult =
   | { ok: true; event: UserEvent }
   | { ok: false; reason: InvalidReason; detail: string };
@@ -33,11 +40,23 @@ export interface DecoderOptions {
 
 /** Earliest event time accepted; anything before is almost always epoch seconds sent as milliseconds. */
 const MIN_EVENT_TIME_MS = Date.UTC(2000, 0, 1);
+/** The last instant a JavaScript Date can hold; later times cannot even be printed. */
+const MAX_DATE_MS = 8.64e15;
 const ISO_8601 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})$/;
 const MAX_ID_LENGTH = 256;
 
+/**
+ * A JSON escape can smuggle a lone surrogate into a string; it has no UTF-8 form, so two such ids
+ * would collapse into one Redis key.
+ */
+const idString = z
+  .string()
+  .min(1)
+  .max(MAX_ID_LENGTH)
+  .refine((text) => !/\p{Cs}/u.test(text), 'must be well-formed Unicode (no lone surrogates)');
+
 const id = z.union([
-  z.string().min(1).max(MAX_ID_LENGTH),
+  idString,
   z
     .number()
     .int()
@@ -47,7 +66,7 @@ const id = z.union([
 ]);
 
 const messageSchema = z.object({
-  eventId: z.string().min(1).max(MAX_ID_LENGTH),
+  eventId: idString,
   userId: id,
   itemId: id,
   categoryId: id.optional(),
@@ -122,8 +141,9 @@ export function createDecoder(
         `ts ${tsMs} is before 2000-01-01; epoch seconds sent instead of milliseconds?`,
       );
     }
-    if (tsMs > now() + options.maxFutureSkewMs) {
-      return reject('invalid_timestamp', `ts ${new Date(tsMs).toISOString()} is too far in the future`);
+    if (tsMs > now() + options.maxFutureSkewMs || tsMs > MAX_DATE_MS) {
+      const shown = tsMs > MAX_DATE_MS ? String(tsMs) : new Date(tsMs).toISOString();
+      return reject('invalid_timestamp', `ts ${shown} is too far in the future`);
     }
     if (key !== null && key.length > 0 && key.toString('utf8') !== message.userId) {
       return reject(

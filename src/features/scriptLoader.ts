@@ -3,7 +3,7 @@ import type { ChainableCommander, Redis } from 'ioredis';
 
 /**
  * Loads the Lua scripts in ./lua once and defines each as a command on every client that needs it.
- * File names carry the key count (`appendEvent-2.lua`), so a script and its caller cannot silently
+ * File names carry the key count (`userEvents-4.lua`), so a script and its caller cannot silently
  * disagree on which arguments are keys. ioredis then runs them by SHA and reloads on NOSCRIPT.
  */
 

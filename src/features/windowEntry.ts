@@ -21,7 +21,10 @@ export function toWindowEntry(event: UserEvent): WindowEntry {
   };
 }
 
-/** A JSON array rather than an object: the field names would be most of the bytes. */
+/**
+ * A JSON array rather than an object: the field names would be most of the bytes. The event time
+ * stays the last element: lua/userEvents-4.lua reads it from there to order the window.
+ */
 export function encodeWindowEntry(entry: WindowEntry): string {
   const encoded: EncodedEntry = [entry.eventId, entry.itemId, entry.categoryId, entry.action, entry.tsMs];
   return JSON.stringify(encoded);

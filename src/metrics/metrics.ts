@@ -1,5 +1,9 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
-import { INVALID_REASONS } from '../events/decoder.js';
+import { REJECT_REASONS } from '../events/decoder.js';
+
+/** The stages of a micro-batch that can fail, as metric labels ('other': anything unexpected). */
+export const BATCH_STAGES = ['state', 'publish', 'other'] as const;
+export type BatchStage = (typeof BATCH_STAGES)[number];
 
 /**
  * Every metric seqscore exports, in one place, on a registry of its own so tests can make a fresh
@@ -23,8 +27,35 @@ export function createMetrics(registry: Registry = new Registry()) {
     }),
     duplicateEvents: new Counter({
       name: 'seqscore_events_duplicate_total',
-      help: 'Events whose eventId was already in the user window: rescored from their original history, or skipped when that history has expired.',
+      help: 'Replayed or repeated events: republished with the score stored for them, or skipped (expired) when their eventId is no longer remembered.',
       labelNames: ['outcome'] as const,
+      registers,
+    }),
+    lateEvents: new Counter({
+      name: 'seqscore_events_late_total',
+      help: 'Events that arrived after newer ones of the same user: placed by event time within the window, or rejected as too late.',
+      labelNames: ['outcome'] as const,
+      registers,
+    }),
+    stateConflicts: new Counter({
+      name: 'seqscore_state_conflicts_total',
+      help: 'Users whose state changed between planning and committing a batch (planned again).',
+      registers,
+    }),
+    batchRetries: new Counter({
+      name: 'seqscore_batch_retries_total',
+      help: 'Micro-batch attempts that failed and were retried, by the stage that failed.',
+      labelNames: ['stage'] as const,
+      registers,
+    }),
+    consumerPaused: new Gauge({
+      name: 'seqscore_consumer_paused_partitions',
+      help: 'Input partitions paused while their micro-batch waits to be retried.',
+      registers,
+    }),
+    bufferedMessages: new Gauge({
+      name: 'seqscore_consumer_buffered_messages',
+      help: 'Messages fetched from Kafka and not yet processed (bounded by SEQSCORE_FETCH_MAX_BYTES).',
       registers,
     }),
     scoresPublished: new Counter({
@@ -69,7 +100,8 @@ export function createMetrics(registry: Registry = new Registry()) {
       registers,
     }),
   };
-  for (const reason of INVALID_REASONS) metrics.eventsInvalid.labels(reason).inc(0);
+  for (const reason of REJECT_REASONS) metrics.eventsInvalid.labels(reason).inc(0);
+  for (const stage of BATCH_STAGES) metrics.batchRetries.labels(stage).inc(0);
   return metrics;
 }
 

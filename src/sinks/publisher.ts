@@ -10,6 +10,32 @@ export interface PublishTopics {
 export interface PublishBatch {
   scores: readonly ScoreMessage[];
   deadLetters: readonly DeadLetter[];
+  /** The input partition the batch came from, and the offset to commit once it is published. */
+  input: { topic: string; partition: number; nextOffset: string };
+}
+
+/** The batch as kafkajs topic messages: scores keyed by user, dead letters with their headers. */
+export function toTopicMessages(batch: PublishBatch, topics: PublishTopics, nowMs: number): TopicMessages[] {
+  const topicMessages: TopicMessages[] = [];
+  if (batch.scores.length > 0) {
+    topicMessages.push({
+      topic: topics.scores,
+      messages: batch.scores.map((score): Message => ({ key: score.userId, value: JSON.stringify(score) })),
+    });
+  }
+  if (batch.deadLetters.length > 0) {
+    topicMessages.push({
+      topic: topics.deadLetters,
+      messages: batch.deadLetters.map(
+        (letter): Message => ({
+          key: letter.key,
+          value: letter.value,
+          headers: deadLetterHeaders(letter, nowMs),
+        }),
+      ),
+    });
+  }
+  return topicMessages;
 }
 
 /**
@@ -44,26 +70,7 @@ export class Publisher {
   }
 
   async publish(batch: PublishBatch): Promise<void> {
-    const topicMessages: TopicMessages[] = [];
-    if (batch.scores.length > 0) {
-      topicMessages.push({
-        topic: this.topics.scores,
-        messages: batch.scores.map((score): Message => ({ key: score.userId, value: JSON.stringify(score) })),
-      });
-    }
-    if (batch.deadLetters.length > 0) {
-      const now = this.clock();
-      topicMessages.push({
-        topic: this.topics.deadLetters,
-        messages: batch.deadLetters.map(
-          (letter): Message => ({
-            key: letter.key,
-            value: letter.value,
-            headers: deadLetterHeaders(letter, now),
-          }),
-        ),
-      });
-    }
+    const topicMessages = toTopicMessages(batch, this.topics, this.clock());
     if (topicMessages.length > 0) await this.producer.sendBatch({ topicMessages, acks: -1 });
   }
 }

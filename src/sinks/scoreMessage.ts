@@ -44,3 +44,45 @@ export function buildScoreMessage(input: ScoreInput): ScoreMessage {
     nextItems: input.nextItems.map((item) => ({ itemId: item.itemId, score: round(item.score) })),
   };
 }
+
+type StoredScore = [
+  ts: string,
+  scoredAt: string,
+  modelVersion: string,
+  nextAction: Record<string, number>,
+  churn: ScoreMessage['churn'],
+  nextItems: ScoreMessage['nextItems'],
+];
+
+/**
+ * The part of a score message that is not the event's identity, as stored with the event in Redis.
+ * A replayed event is answered from it, so its score message is the same, byte for byte.
+ */
+export function toStoredScore(message: ScoreMessage): string {
+  const stored: StoredScore = [
+    message.ts,
+    message.scoredAt,
+    message.modelVersion,
+    message.nextAction,
+    message.churn,
+    message.nextItems,
+  ];
+  return JSON.stringify(stored);
+}
+
+export function fromStoredScore(stored: string, event: { eventId: string; userId: string }): ScoreMessage {
+  const value: unknown = JSON.parse(stored);
+  if (!Array.isArray(value) || value.length !== 6)
+    throw new Error(`malformed stored score: ${stored.slice(0, 80)}`);
+  const [ts, scoredAt, modelVersion, nextAction, churn, nextItems] = value as StoredScore;
+  return {
+    eventId: event.eventId,
+    userId: event.userId,
+    ts,
+    scoredAt,
+    modelVersion,
+    nextAction,
+    churn,
+    nextItems,
+  };
+}

@@ -1,4 +1,6 @@
 import type { Config } from '../config.js';
+import type { KafkaConnection } from '../infra/kafka.js';
+import type { RedisConnection } from '../infra/redis.js';
 import type { Endpoint } from './types.js';
 
 /** Parses a Kafka bootstrap address ("host:port" or "[v6]:port"). */
@@ -40,12 +42,15 @@ export interface KafkaPlan {
   /** KRaft needs a second listener for the controller; by convention it sits right above the broker port. */
   controller: Endpoint;
   external: boolean;
+  /** How clients (and the readiness probe) connect, with the configured TLS and SASL. */
+  connection: KafkaConnection;
 }
 
 export interface RedisPlan {
   url: string;
   endpoint: Endpoint;
   external: boolean;
+  connection: RedisConnection;
 }
 
 export interface StackPlan {
@@ -55,9 +60,10 @@ export interface StackPlan {
 
 /**
  * Decides what `stack up` would run. A variable set explicitly means the user points the app at a
- * server of their own, so the stack must leave it alone; the defaults are ours to start.
+ * server of their own, so the stack must leave it alone; the defaults are ours to start. A dedicated
+ * instance (its own state folder) starts whatever addresses it is given.
  */
-export function planStack(config: Config, env: NodeJS.ProcessEnv): StackPlan {
+export function planStack(config: Config, env: NodeJS.ProcessEnv, dedicated = false): StackPlan {
   const firstBroker = config.kafka.brokers[0];
   if (!firstBroker) throw new Error('KAFKA_BROKERS lists no broker');
   const broker = parseHostPort(firstBroker);
@@ -68,12 +74,14 @@ export function planStack(config: Config, env: NodeJS.ProcessEnv): StackPlan {
       brokers: config.kafka.brokers,
       broker,
       controller: { host: broker.host, port: broker.port + 1 },
-      external: isSet(env.KAFKA_BROKERS),
+      external: !dedicated && isSet(env.KAFKA_BROKERS),
+      connection: config.kafka,
     },
     redis: {
       url: config.redis.url,
       endpoint: parseRedisUrl(config.redis.url),
-      external: isSet(env.REDIS_URL),
+      external: !dedicated && isSet(env.REDIS_URL),
+      connection: config.redis,
     },
   };
 }

@@ -14,12 +14,26 @@ export interface ServicePaths {
 export interface StackPaths {
   root: string;
   kafka: ServicePaths & { configFile: string; clusterIdFile: string };
-  redis: ServicePaths;
+  redis: ServicePaths & { configFile: string };
 }
 
-/** Runtime state lives in the project (git-ignored) so that separate checkouts never share a broker's data. */
-export function stackPaths(cwd: string): StackPaths {
-  const root = resolve(cwd, '.seqscore', 'stack');
+/**
+ * Where a stack keeps its state: the folder named by the caller or SEQSCORE_STACK_DIR (a dedicated
+ * instance), else `.seqscore/stack` in the project (git-ignored), so that separate checkouts never
+ * share a broker's data.
+ */
+export function stackRoot(
+  cwd: string,
+  env: NodeJS.ProcessEnv,
+  stateDir?: string,
+): { root: string; dedicated: boolean } {
+  const named = stateDir ?? (env.SEQSCORE_STACK_DIR || undefined);
+  return named
+    ? { root: resolve(cwd, named), dedicated: true }
+    : { root: resolve(cwd, '.seqscore', 'stack'), dedicated: false };
+}
+
+export function stackPaths(root: string): StackPaths {
   const service = (name: ServiceName): ServicePaths => {
     const dir = join(root, name);
     return {
@@ -30,6 +44,7 @@ export function stackPaths(cwd: string): StackPaths {
     };
   };
   const kafka = service('kafka');
+  const redis = service('redis');
   return {
     root,
     kafka: {
@@ -37,7 +52,7 @@ export function stackPaths(cwd: string): StackPaths {
       configFile: join(kafka.dir, 'server.properties'),
       clusterIdFile: join(kafka.dir, 'cluster-id'),
     },
-    redis: service('redis'),
+    redis: { ...redis, configFile: join(redis.dir, 'redis.conf') },
   };
 }
 

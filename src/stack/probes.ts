@@ -1,6 +1,8 @@
 import { connect } from 'node:net';
 import { Redis } from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
+import { type KafkaConnection, kafkaConnectionOptions } from '../infra/kafka.js';
+import { type RedisConnection, redisConnectionOptions } from '../infra/redis.js';
 import { sleep } from './processes.js';
 import type { Endpoint } from './types.js';
 
@@ -23,10 +25,10 @@ export function tcpAnswers({ host, port }: Endpoint, timeoutMs = 1_000): Promise
  * elected itself. describeCluster only succeeds once the broker serves metadata, which is what
  * clients need. kafkajs logging is switched off, or every failed attempt during start-up would print.
  */
-export async function kafkaAnswers(brokers: string[], timeoutMs = 3_000): Promise<boolean> {
+export async function kafkaAnswers(connection: KafkaConnection, timeoutMs = 3_000): Promise<boolean> {
   const kafka = new Kafka({
+    ...kafkaConnectionOptions(connection),
     clientId: 'seqscore-stack-probe',
-    brokers,
     logLevel: logLevel.NOTHING,
     connectionTimeout: timeoutMs,
     requestTimeout: timeoutMs,
@@ -50,8 +52,9 @@ export async function kafkaAnswers(brokers: string[], timeoutMs = 3_000): Promis
 }
 
 /** PING rather than a TCP check, because Redis refuses commands while it replays its append-only file. */
-export async function redisAnswers(url: string, timeoutMs = 2_000): Promise<boolean> {
-  const client = new Redis(url, {
+export async function redisAnswers(connection: RedisConnection, timeoutMs = 2_000): Promise<boolean> {
+  const client = new Redis(connection.url, {
+    ...redisConnectionOptions(connection),
     lazyConnect: true,
     connectTimeout: timeoutMs,
     commandTimeout: timeoutMs,

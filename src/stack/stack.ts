@@ -2,7 +2,7 @@ import { join, relative } from 'node:path';
 import { loadConfig } from '../config.js';
 import { planStack } from './endpoints.js';
 import { withLock } from './lock.js';
-import { stackPaths } from './paths.js';
+import { stackPaths, stackRoot } from './paths.js';
 import { isProcessAlive, liveOwnedPid, removePidFile, writePidFile } from './pidFile.js';
 import { tcpAnswers, type WaitResult, waitUntil } from './probes.js';
 import { spawnDetached, stopProcessGroup, tailFile } from './processes.js';
@@ -31,19 +31,24 @@ interface Context {
   cwd: string;
   env: NodeJS.ProcessEnv;
   onProgress: ProgressReporter;
+  root: string;
+  dedicated: boolean;
 }
 
 function context(options: StackOptions): Context {
+  const cwd = options.cwd ?? process.cwd();
+  const env = options.env ?? process.env;
   return {
-    cwd: options.cwd ?? process.cwd(),
-    env: options.env ?? process.env,
+    cwd,
+    env,
     onProgress: options.onProgress ?? (() => undefined),
+    ...stackRoot(cwd, env, options.stateDir),
   };
 }
 
 function drivers(ctx: Context): ServiceDriver[] {
-  const plan = planStack(loadConfig(ctx.env), ctx.env);
-  const paths = stackPaths(ctx.cwd);
+  const plan = planStack(loadConfig(ctx.env), ctx.env, ctx.dedicated);
+  const paths = stackPaths(ctx.root);
   return [kafkaDriver(plan.kafka, paths.kafka), redisDriver(plan.redis, paths.redis)];
 }
 
@@ -60,7 +65,7 @@ export async function stackUp(options: StackUpOptions = {}): Promise<StackUpResu
   const lockTimeoutMs = readyTimeoutMs + 180_000;
   // The clean-up after a failure stays under the lock, so a waiting caller never adopts a service
   // that is about to be stopped again.
-  const services = await withLock(join(stackPaths(ctx.cwd).root, 'up.lock'), lockTimeoutMs, async () => {
+  const services = await withLock(join(ctx.root, 'up.lock'), lockTimeoutMs, async () => {
     const settled = await Promise.allSettled(all.map((driver) => upService(driver, ctx, readyTimeoutMs)));
     const ok = settled.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
     const failures = settled.flatMap((result) =>
@@ -169,7 +174,7 @@ function notReadyError(driver: ServiceDriver, ctx: Context, ready: WaitResult & 
  */
 export async function stackDown(options: StackDownOptions = {}): Promise<StackDownResult> {
   const ctx = context(options);
-  const paths = stackPaths(ctx.cwd);
+  const paths = stackPaths(ctx.root);
   const wanted = options.services ?? SERVICE_NAMES;
   // Only paths and markers matter here, so a broken configuration cannot prevent a shutdown.
   const targets = [

@@ -16,6 +16,12 @@ export interface StackOptions {
   cwd?: string;
   /** Environment to read the app configuration from. Defaults to process.env. */
   env?: NodeJS.ProcessEnv;
+  /**
+   * Runs a dedicated instance with its state in this folder (SEQSCORE_STACK_DIR does the same): the
+   * addresses in KAFKA_BROKERS and REDIS_URL are then started and stopped by this stack even though
+   * they are set explicitly. Tests that restart services use this, never the shared default stack.
+   */
+  stateDir?: string;
   onProgress?: ProgressReporter;
 }
 

@@ -1,19 +1,29 @@
+import { performance } from 'node:perf_hooks';
 import type { KafkaMessage } from 'kafkajs';
 import type { MessageSource } from '../consumers/eventConsumer.js';
 import type { DecodeResult } from '../events/decoder.js';
 import type { UserEvent } from '../events/event.js';
 import type { SequenceEvent } from '../features/sequenceEncoding.js';
-import type { AppendOutcome } from '../features/windowStore.js';
-import type { Metrics } from '../metrics/metrics.js';
+import type { Lateness, NewEvent, OutcomeFn, SourcedEvent, StateOutcome } from '../features/windowStore.js';
+import type { BatchStage, Metrics } from '../metrics/metrics.js';
 import type { SequenceScore } from '../model/scorer.js';
 import type { DeadLetter } from '../sinks/deadLetter.js';
 import type { PublishBatch } from '../sinks/publisher.js';
-import { buildScoreMessage, type ScoreMessage } from '../sinks/scoreMessage.js';
+import {
+  buildScoreMessage,
+  fromStoredScore,
+  type ScoreMessage,
+  toStoredScore,
+} from '../sinks/scoreMessage.js';
 
 /** The stages a micro-batch goes through, as interfaces so tests can run them in memory. */
 export interface BatchStages {
   decode: (value: Buffer | null, key: Buffer | null) => DecodeResult;
-  windows: { append(events: readonly UserEvent[]): Promise<AppendOutcome[]> };
+  /** Maps a user id to the id kept in Redis and sent out (a keyed pseudonym, or the id itself). */
+  userId: (userId: string) => string;
+  windows: {
+    apply(events: readonly SourcedEvent[], source: string, decide: OutcomeFn): Promise<StateOutcome[]>;
+  };
   scorer: () => {
     version: string;
     churnHorizonMs: number;
@@ -32,9 +42,38 @@ export interface BatchResult {
   latenciesMs: number[];
 }
 
+/** A failure of one stage of a micro-batch; the batch can be retried as a whole. */
+export class BatchStageError extends Error {
+  override readonly name = 'BatchStageError';
+
+  constructor(
+    readonly stage: BatchStage,
+    cause: unknown,
+  ) {
+    super(`${stage}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+  }
+}
+
+async function stage<T>(name: BatchStage, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    throw new BatchStageError(name, error);
+  }
+}
+
+function lateDetail(event: UserEvent, lateness: Lateness): string {
+  const at = new Date(event.tsMs).toISOString();
+  const reference = new Date(lateness.referenceMs).toISOString();
+  return lateness.kind === 'lateness'
+    ? `event time ${at} is older than the user's newest event (${reference}) by more than SEQSCORE_MAX_LATENESS`
+    : `event time ${at} is older than every event in the user's full window (oldest ${reference})`;
+}
+
 /**
- * decode -> append to windows (one Redis round trip) -> score (one forward pass) -> publish (one
- * produce request). Throws if any store fails, leaving the batch's offsets unresolved for a retry.
+ * decode -> plan the user windows (one Redis round trip) -> score the new events (one forward pass)
+ * -> commit windows and scores together (one round trip) -> publish (one produce request). Replayed
+ * events get their stored score back. Throws if any store fails, leaving the offsets unresolved.
  */
 export async function processBatch(
   messages: readonly KafkaMessage[],
@@ -42,75 +81,116 @@ export async function processBatch(
   stages: BatchStages,
 ): Promise<BatchResult> {
   const { metrics } = stages;
-  metrics.eventsConsumed.inc(messages.length);
-  metrics.batchEvents.observe(messages.length);
+  // Counters move only once the batch is published, so a retried batch is not counted twice.
+  const counts: (() => void)[] = [];
 
   const endDecode = metrics.batchStageSeconds.startTimer({ stage: 'decode' });
   const valid: { event: UserEvent; message: KafkaMessage }[] = [];
   const deadLetters: DeadLetter[] = [];
+  const deadLetter = (message: KafkaMessage, reason: string, detail: string) => {
+    counts.push(() => metrics.eventsInvalid.labels(reason).inc());
+    deadLetters.push({
+      key: message.key,
+      value: message.value,
+      reason,
+      detail,
+      source: { topic: source.topic, partition: source.partition, offset: message.offset },
+    });
+  };
   for (const message of messages) {
     const result = stages.decode(message.value, message.key);
     if (result.ok) {
-      valid.push({ event: result.event, message });
+      valid.push({ event: { ...result.event, userId: stages.userId(result.event.userId) }, message });
     } else {
-      metrics.eventsInvalid.labels(result.reason).inc();
-      deadLetters.push({
-        key: message.key,
-        value: message.value,
-        reason: result.reason,
-        detail: result.detail,
-        source: { topic: source.topic, partition: source.partition, offset: message.offset },
-      });
+      deadLetter(message, result.reason, result.detail);
     }
   }
   endDecode();
 
-  const endState = metrics.batchStageSeconds.startTimer({ stage: 'state' });
-  const outcomes = await stages.windows.append(valid.map((entry) => entry.event));
-  endState();
-
-  const toScore: { event: UserEvent; message: KafkaMessage; outcome: AppendOutcome }[] = [];
-  outcomes.forEach((outcome, i) => {
-    const entry = valid[i] as (typeof valid)[number];
-    if (outcome.status === 'duplicate_expired') {
-      metrics.duplicateEvents.labels('expired').inc();
-      return;
-    }
-    if (outcome.status === 'duplicate') metrics.duplicateEvents.labels('rescored').inc();
-    toScore.push({ ...entry, outcome });
-  });
-
-  const endModel = metrics.batchStageSeconds.startTimer({ stage: 'model' });
-  const scorer = stages.scorer();
-  const scores = scorer.score(toScore.map((entry) => entry.outcome.window));
-  const scoredAtMs = stages.clock();
-  const scoreMessages: ScoreMessage[] = toScore.map((entry, i) => {
-    const score = scores[i] as SequenceScore;
-    return buildScoreMessage({
-      event: entry.event,
-      modelVersion: scorer.version,
-      nextAction: score.nextAction,
-      churn: score.churn,
-      churnHorizonMs: scorer.churnHorizonMs,
-      nextItems: score.nextItems,
-      scoredAtMs,
+  let modelSeconds = 0;
+  const decide = (fresh: readonly NewEvent[]): string[] => {
+    const started = performance.now();
+    const scorer = stages.scorer();
+    const scores = scorer.score(fresh.map((entry) => entry.history));
+    const scoredAtMs = stages.clock();
+    const stored = fresh.map((entry, i) => {
+      const score = scores[i] as SequenceScore;
+      return toStoredScore(
+        buildScoreMessage({
+          event: entry.event,
+          modelVersion: scorer.version,
+          nextAction: score.nextAction,
+          churn: score.churn,
+          churnHorizonMs: scorer.churnHorizonMs,
+          nextItems: score.nextItems,
+          scoredAtMs,
+        }),
+      );
     });
+    modelSeconds += (performance.now() - started) / 1000;
+    return stored;
+  };
+  const stateStarted = performance.now();
+  const outcomes = await stage('state', () =>
+    stages.windows.apply(
+      valid.map(({ event, message }) => ({ event, offset: message.offset })),
+      `${source.topic}:${source.partition}`,
+      decide,
+    ),
+  );
+  metrics.batchStageSeconds.observe({ stage: 'model' }, modelSeconds);
+  metrics.batchStageSeconds.observe(
+    { stage: 'state' },
+    (performance.now() - stateStarted) / 1000 - modelSeconds,
+  );
+
+  const scored: { message: KafkaMessage; score: ScoreMessage }[] = [];
+  let forgotten = 0;
+  outcomes.forEach((outcome, i) => {
+    const { event, message } = valid[i] as (typeof valid)[number];
+    switch (outcome.status) {
+      case 'applied':
+        if (outcome.placed) counts.push(() => metrics.lateEvents.labels('placed').inc());
+        scored.push({ message, score: fromStoredScore(outcome.outcome, event) });
+        break;
+      case 'remembered':
+        counts.push(() => metrics.duplicateEvents.labels('republished').inc());
+        scored.push({ message, score: fromStoredScore(outcome.outcome, event) });
+        break;
+      case 'late':
+        if (!outcome.replayed) counts.push(() => metrics.lateEvents.labels('rejected').inc());
+        deadLetter(message, 'too_late', lateDetail(event, outcome.lateness));
+        break;
+      case 'forgotten':
+        counts.push(() => metrics.duplicateEvents.labels('expired').inc());
+        forgotten++;
+        break;
+    }
   });
-  endModel();
 
   const endPublish = metrics.batchStageSeconds.startTimer({ stage: 'publish' });
-  await stages.publisher.publish({ scores: scoreMessages, deadLetters });
+  const last = messages[messages.length - 1] as KafkaMessage;
+  await stage('publish', () =>
+    stages.publisher.publish({
+      scores: scored.map((entry) => entry.score),
+      deadLetters,
+      input: { ...source, nextOffset: (BigInt(last.offset) + 1n).toString() },
+    }),
+  );
   endPublish();
 
+  metrics.eventsConsumed.inc(messages.length);
+  metrics.batchEvents.observe(messages.length);
+  for (const count of counts) count();
   const ackedAtMs = stages.clock();
-  const latenciesMs = toScore.map((entry) => Math.max(0, ackedAtMs - Number(entry.message.timestamp)));
+  const latenciesMs = scored.map((entry) => Math.max(0, ackedAtMs - Number(entry.message.timestamp)));
   for (const latencyMs of latenciesMs) metrics.eventToScoreSeconds.observe(latencyMs / 1000);
-  metrics.scoresPublished.inc(scoreMessages.length);
+  metrics.scoresPublished.inc(scored.length);
   metrics.deadLettersPublished.inc(deadLetters.length);
   return {
-    scored: scoreMessages.length,
+    scored: scored.length,
     deadLettered: deadLetters.length,
-    skippedExpiredDuplicates: outcomes.length - toScore.length,
+    skippedExpiredDuplicates: forgotten,
     latenciesMs,
   };
 }

@@ -6,6 +6,7 @@ import type { Config } from '../config.js';
 import { EventConsumer } from '../consumers/eventConsumer.js';
 import { ActionVocabulary } from '../events/actionVocabulary.js';
 import { createDecoder } from '../events/decoder.js';
+import { userIdMapper } from '../events/userIds.js';
 import { WindowStore } from '../features/windowStore.js';
 import { createKafka, ensureTopics } from '../infra/kafka.js';
 import { createRedis } from '../infra/redis.js';
@@ -16,7 +17,8 @@ import { initBackend } from '../model/backend.js';
 import { loadModelFolder, ModelLoadError } from '../model/modelFolder.js';
 import { Scorer } from '../model/scorer.js';
 import { Publisher } from '../sinks/publisher.js';
-import { type BatchResult, processBatch } from './batchProcessor.js';
+import { TransactionalPublisher } from '../sinks/transactionalPublisher.js';
+import { type BatchResult, BatchStageError, processBatch } from './batchProcessor.js';
 
 export interface RunningWorker {
   metrics: Metrics;
@@ -62,22 +64,18 @@ export async function startWorker(
   metrics.modelInfo.labels(scorer.version, scorer.architecture, backend).set(1);
   logger.info({ modelVersion: scorer.version, backend }, 'model loaded');
 
-  const redis: Redis = createRedis(config.redis.url, 'seqscore-worker', logger);
-  const kafka: Kafka = createKafka({
-    brokers: config.kafka.brokers,
-    clientId: config.kafka.clientId,
-    logger,
-  });
+  const redis: Redis = createRedis(config.redis, 'seqscore-worker', logger);
+  const kafka: Kafka = createKafka(config.kafka, { logger });
   await ensureTopics(kafka, [
     { topic: config.topics.input, partitions: config.topics.partitions },
     { topic: config.topics.output, partitions: config.topics.partitions },
     { topic: config.topics.deadLetter, partitions: config.topics.partitions },
   ]);
-  const publisher = new Publisher(kafka, {
-    scores: config.topics.output,
-    deadLetters: config.topics.deadLetter,
-  });
-  await publisher.connect();
+  const topics = { scores: config.topics.output, deadLetters: config.topics.deadLetter };
+  const publisher = config.kafka.transactions
+    ? new TransactionalPublisher(kafka, topics, config.kafka.groupId)
+    : new Publisher(kafka, topics);
+  if (publisher instanceof Publisher) await publisher.connect();
 
   const stages = {
     decode: createDecoder({
@@ -85,11 +83,14 @@ export async function startWorker(
       maxBytes: config.events.maxBytes,
       maxFutureSkewMs: config.events.maxFutureSkewMs,
     }),
+    userId: userIdMapper(config.userIdKey),
     windows: new WindowStore(redis, {
       keyPrefix: config.redis.keyPrefix,
       size: config.window.size,
       dedupeIds: config.window.dedupeIds,
       ttlMs: config.window.ttlMs,
+      latenessMs: config.window.latenessMs,
+      onConflict: (users) => metrics.stateConflicts.inc(users),
     }),
     scorer: () => scorer,
     publisher,
@@ -104,7 +105,14 @@ export async function startWorker(
       sessionTimeoutMs: config.kafka.sessionTimeoutMs,
       heartbeatIntervalMs: config.kafka.heartbeatIntervalMs,
       maxBatch: config.worker.maxBatch,
+      fetchMaxBytes: config.kafka.fetchMaxBytes,
+      retryBackoffMaxMs: config.worker.retryBackoffMaxMs,
+      handlerCommitsOffsets: config.kafka.transactions,
       onLag: (source, lag) => metrics.consumerLag.labels(source.topic, String(source.partition)).set(lag),
+      onRetry: (error) =>
+        metrics.batchRetries.labels(error instanceof BatchStageError ? error.stage : 'other').inc(),
+      onPause: (paused) => (paused ? metrics.consumerPaused.inc() : metrics.consumerPaused.dec()),
+      onBuffered: (messages) => metrics.bufferedMessages.set(messages),
       onFatal: (error) => hooks.onFatal?.(error),
     },
     async (messages, source) => {

@@ -65,6 +65,8 @@ describe('decoder', () => {
     ['invalid_timestamp', { ...valid, ts: '2017-02-30T00:00:00Z' }],
     ['invalid_timestamp', { ...valid, ts: 1511544070 }],
     ['invalid_timestamp', { ...valid, ts: NOW + 3_600_000 }],
+    ['invalid_timestamp', { ...valid, ts: 9e15 }],
+    ['schema', { ...valid, userId: '\ud800' }],
     ['too_large', { ...valid, attrs: { blob: 'x'.repeat(2000) } }],
   ])('rejects with %s', (reason, value) => {
     const result = run(value);
@@ -79,6 +81,16 @@ describe('decoder', () => {
   it('rejects a key that is not the userId, since partitioning by user would break', () => {
     expect(reasonOf(run(valid, 'u2'))).toBe('key_mismatch');
     expect(reasonOf(run(valid, 'u1'))).toBe('ok');
+  });
+
+  it('rejects times beyond what a Date can hold, even with no future limit', () => {
+    const unbounded = createDecoder({
+      vocabulary: new ActionVocabulary(['view']),
+      maxBytes: 1024,
+      maxFutureSkewMs: Number.POSITIVE_INFINITY,
+    });
+    const result = unbounded(Buffer.from(JSON.stringify({ ...valid, ts: 1e300 })), null);
+    expect(reasonOf(result)).toBe('invalid_timestamp');
   });
 
   it('treats a null value as empty', () => {

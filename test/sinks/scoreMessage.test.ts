@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { deadLetterHeaders } from '../../src/sinks/deadLetter.js';
-import { buildScoreMessage } from '../../src/sinks/scoreMessage.js';
+import { buildScoreMessage, fromStoredScore, toStoredScore } from '../../src/sinks/scoreMessage.js';
 
 describe('score message', () => {
   it('has the documented shape, ISO times and rounded probabilities', () => {
@@ -23,6 +23,26 @@ describe('score message', () => {
       churn: { horizonSeconds: 21_600, p: 0.5 },
       nextItems: [{ itemId: 'i9', score: 0.012346 }],
     });
+  });
+});
+
+describe('stored score', () => {
+  it('rebuilds the same message, byte for byte, from what is stored and the event', () => {
+    const message = buildScoreMessage({
+      event: { eventId: 'e1', userId: 'u1', itemId: 'i1', action: 'view', tsMs: 1_511_654_400_000 },
+      modelVersion: 'gru-1',
+      nextAction: { view: 0.25, cart: 0.75 },
+      churn: 0.125,
+      churnHorizonMs: 3_600_000,
+      nextItems: [{ itemId: 'i7', score: 0.5 }],
+      scoredAtMs: 1_767_225_600_000,
+    });
+    const stored = toStoredScore(message);
+    expect(stored).not.toContain('u1');
+    expect(JSON.stringify(fromStoredScore(stored, { eventId: 'e1', userId: 'u1' }))).toBe(
+      JSON.stringify(message),
+    );
+    expect(() => fromStoredScore('{}', { eventId: 'e1', userId: 'u1' })).toThrow(/malformed/);
   });
 });
 

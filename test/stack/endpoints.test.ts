@@ -62,6 +62,13 @@ describe('planStack', () => {
     expect(plan.redis.external).toBe(false);
   });
 
+  it('manages explicitly set addresses in a dedicated instance', () => {
+    const env = { KAFKA_BROKERS: '127.0.0.1:19092', REDIS_URL: 'redis://127.0.0.1:16379' };
+    const plan = planStack(loadConfig(env), env, true);
+    expect(plan.kafka).toMatchObject({ external: false, controller: { port: 19093 } });
+    expect(plan.redis).toMatchObject({ external: false, endpoint: { port: 16379 } });
+  });
+
   it('refuses a broker port with no room for the controller port', () => {
     const env = { KAFKA_BROKERS: '127.0.0.1:65535' };
     expect(() => planStack(loadConfig(env), env)).toThrow(/controller port/);

@@ -39,7 +39,7 @@ describe('local stack', () => {
 
   it('serves real clients at the configured addresses', async () => {
     const config = loadConfig();
-    expect(await kafkaAnswers(config.kafka.brokers)).toBe(true);
-    expect(await redisAnswers(config.redis.url)).toBe(true);
+    expect(await kafkaAnswers(config.kafka)).toBe(true);
+    expect(await redisAnswers(config.redis)).toBe(true);
   });
 });

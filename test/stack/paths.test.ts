@@ -3,7 +3,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { KAFKA_VERSION, kafkaInstall } from '../../src/stack/kafkaJars.js';
-import { cacheRoot, kafkaDeployDir, stackPaths } from '../../src/stack/paths.js';
+import { cacheRoot, kafkaDeployDir, stackPaths, stackRoot } from '../../src/stack/paths.js';
 import { redisArgs } from '../../src/stack/services.js';
 
 describe('cacheRoot', () => {
@@ -20,9 +20,20 @@ describe('cacheRoot', () => {
   });
 });
 
+describe('stackRoot', () => {
+  it('is .seqscore/stack of the project unless a dedicated folder is named', () => {
+    expect(stackRoot('/proj', {})).toEqual({ root: '/proj/.seqscore/stack', dedicated: false });
+    expect(stackRoot('/proj', { SEQSCORE_STACK_DIR: 'faults' })).toEqual({
+      root: '/proj/faults',
+      dedicated: true,
+    });
+    expect(stackRoot('/proj', { SEQSCORE_STACK_DIR: '/a' }, '/b')).toEqual({ root: '/b', dedicated: true });
+  });
+});
+
 describe('stackPaths', () => {
-  it('keeps all runtime state under .seqscore/stack of the project', () => {
-    const paths = stackPaths('/proj');
+  it('keeps all runtime state under the stack root', () => {
+    const paths = stackPaths('/proj/.seqscore/stack');
     expect(paths.root).toBe('/proj/.seqscore/stack');
     expect(paths.kafka).toMatchObject({
       dataDir: '/proj/.seqscore/stack/kafka/data',
@@ -32,6 +43,7 @@ describe('stackPaths', () => {
       clusterIdFile: '/proj/.seqscore/stack/kafka/cluster-id',
     });
     expect(paths.redis.pidFile).toBe('/proj/.seqscore/stack/redis/redis.pid');
+    expect(paths.redis.configFile).toBe('/proj/.seqscore/stack/redis/redis.conf');
   });
 });
 

@@ -32,6 +32,7 @@ describe('the Kafka server.properties template', () => {
     BROKER_PORT: 19092,
     CONTROLLER_PORT: 19093,
     DATA_DIR: '/data/k',
+    CLIENT_PROTOCOL: 'PLAINTEXT',
   });
   const properties = new Map(
     rendered
@@ -44,8 +45,8 @@ describe('the Kafka server.properties template', () => {
   );
 
   it('puts both listeners on loopback at the given ports', () => {
-    expect(properties.get('listeners')).toBe('PLAINTEXT://127.0.0.1:19092,CONTROLLER://127.0.0.1:19093');
-    expect(properties.get('advertised.listeners')).toBe('PLAINTEXT://127.0.0.1:19092');
+    expect(properties.get('listeners')).toBe('CLIENT://127.0.0.1:19092,CONTROLLER://127.0.0.1:19093');
+    expect(properties.get('advertised.listeners')).toBe('CLIENT://127.0.0.1:19092');
     expect(properties.get('controller.quorum.voters')).toBe('1@127.0.0.1:19093');
   });
 

@@ -4,25 +4,45 @@ import { ActionVocabulary } from '../../src/events/actionVocabulary.js';
 import { createDecoder } from '../../src/events/decoder.js';
 import type { UserEvent } from '../../src/events/event.js';
 import { toWindowEntry } from '../../src/features/windowEntry.js';
-import type { AppendOutcome } from '../../src/features/windowStore.js';
+import type { NewEvent, OutcomeFn, SourcedEvent, StateOutcome } from '../../src/features/windowStore.js';
 import { createMetrics } from '../../src/metrics/metrics.js';
 import type { PublishBatch } from '../../src/sinks/publisher.js';
 import { type BatchStages, processBatch } from '../../src/worker/batchProcessor.js';
 
-/** An in-memory window store with the Lua script's semantics, to test the batch logic alone. */
+/**
+ * An in-memory stand-in for the window store: it remembers each eventId's outcome and keeps the last
+ * `size` events in arrival order, which is all the batch logic relies on.
+ */
 function memoryWindows(size: number) {
   const windows = new Map<string, UserEvent[]>();
+  const stored = new Map<string, string>();
   return {
     windows,
-    async append(events: readonly UserEvent[]): Promise<AppendOutcome[]> {
-      return events.map((event) => {
-        const window = windows.get(event.userId) ?? [];
-        const seenAt = window.findIndex((e) => e.eventId === event.eventId);
-        if (seenAt >= 0)
-          return { status: 'duplicate', window: window.slice(0, seenAt + 1).map(toWindowEntry) };
-        window.push(event);
-        windows.set(event.userId, window.slice(-size));
-        return { status: 'appended', window: (windows.get(event.userId) ?? []).map(toWindowEntry) };
+    async apply(
+      events: readonly SourcedEvent[],
+      _source: string,
+      decide: OutcomeFn,
+    ): Promise<StateOutcome[]> {
+      const fresh: NewEvent[] = [];
+      const outcomes: StateOutcome[] = [];
+      for (const { event } of events) {
+        const previous = stored.get(event.eventId);
+        if (previous !== undefined) {
+          outcomes.push({ status: 'remembered', outcome: previous });
+          continue;
+        }
+        const window = [...(windows.get(event.userId) ?? []), event].slice(-size);
+        windows.set(event.userId, window);
+        fresh.push({ event, history: window.map(toWindowEntry) });
+        outcomes.push({ status: 'applied', outcome: '', placed: false });
+      }
+      const decided = await decide(fresh);
+      let next = 0;
+      return outcomes.map((outcome, i) => {
+        if (outcome.status !== 'applied') return outcome;
+        const value = decided[next++] as string;
+        stored.set((events[i] as SourcedEvent).event.eventId, value);
+        return { ...outcome, outcome: value };
       });
     },
   };
@@ -49,6 +69,7 @@ function stages(overrides: Partial<BatchStages> = {}) {
       maxBytes: 1024,
       maxFutureSkewMs: 1e12,
     }),
+    userId: (userId) => userId,
     windows,
     scorer: () => ({
       version: 'v1',
@@ -112,23 +133,57 @@ describe('processBatch', () => {
     expect(invalid.values.find((v) => v.labels.reason === 'invalid_json')?.value).toBe(1);
   });
 
-  it('rescores a duplicate from its original history without growing the window', async () => {
-    const { all, published, windows } = stages();
+  it('republishes the stored score of a replayed event, byte for byte, without growing the window', async () => {
+    let now = 1500;
+    const { all, published, windows } = stages({ clock: () => now });
     await processBatch([message(event('e1', 'u1'), 0), message(event('e2', 'u1'), 1)], source, all);
-    await processBatch([message(event('e1', 'u1'), 2)], source, all);
+    now = 99_000;
+    await processBatch([message(event('e1', 'u1'), 0)], source, all);
     expect(windows.windows.get('u1')).toHaveLength(2);
-    expect(published[1]?.scores[0]).toMatchObject({ eventId: 'e1', churn: { p: 0.1 } });
+    expect(JSON.stringify(published[1]?.scores[0])).toBe(JSON.stringify(published[0]?.scores[0]));
+    const duplicates = await all.metrics.duplicateEvents.get();
+    expect(duplicates.values.find((v) => v.labels.outcome === 'republished')?.value).toBe(1);
+  });
+
+  it('maps user ids before they reach the store and the scores', async () => {
+    const { all, published, windows } = stages({ userId: (userId) => `p-${userId}` });
+    await processBatch([message(event('e1', 'u1'), 0, 'u1')], source, all);
+    expect([...windows.windows.keys()]).toEqual(['p-u1']);
+    expect(published[0]?.scores[0]?.userId).toBe('p-u1');
+  });
+
+  it('dead-letters events the store finds too late, with the reason', async () => {
+    const { all, published } = stages({
+      windows: {
+        apply: async (events) =>
+          events.map(() => ({
+            status: 'late',
+            replayed: false,
+            lateness: { kind: 'lateness', referenceMs: Date.UTC(2020, 0, 1) },
+          })),
+      },
+    });
+    await processBatch([message(event('e1', 'u1'), 7)], source, all);
+    expect(published[0]?.scores).toEqual([]);
+    expect(published[0]?.deadLetters.map((letter) => [letter.reason, letter.source.offset])).toEqual([
+      ['too_late', '7'],
+    ]);
+    expect(published[0]?.deadLetters[0]?.detail).toMatch(/2020-01-01T00:00:00.000Z.*SEQSCORE_MAX_LATENESS/);
+    const late = await all.metrics.lateEvents.get();
+    expect(late.values.find((v) => v.labels.outcome === 'rejected')?.value).toBe(1);
   });
 
   it('publishes nothing and propagates the error when the store fails', async () => {
     const { all, published } = stages({
       windows: {
-        append: async () => {
+        apply: async () => {
           throw new Error('redis down');
         },
       },
     });
     await expect(processBatch([message(event('e1', 'u1'), 0)], source, all)).rejects.toThrow('redis down');
     expect(published).toHaveLength(0);
+    const consumed = await all.metrics.eventsConsumed.get();
+    expect(consumed.values[0]?.value ?? 0).toBe(0);
   });
 });
