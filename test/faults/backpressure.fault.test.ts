@@ -1,18 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { parseRedisUrl } from '../../src/stack/endpoints.js';
 import {
-  buildStream,
-  byEventId,
-  byOriginalValue,
-  cleanReplay,
   cleanUp,
   faultStack,
   faultTest,
   MetricSampler,
+  prepareStream,
   produceAll,
   SlowProxy,
   sleep,
-  TopicCollector,
   verify,
   WorkerProcess,
 } from './harness.js';
@@ -26,7 +22,7 @@ describe('Redis slowed down under a steady stream', () => {
       REDIS_URL: `redis://127.0.0.1:${proxy.port}`,
       SEQSCORE_REDIS_COMMAND_TIMEOUT: '1s',
     });
-    const messages = buildStream({
+    const { messages, expected, scores, deadLetters } = await prepareStream(test, {
       events: 30_000,
       users: 500,
       seed: 61,
@@ -34,13 +30,6 @@ describe('Redis slowed down under a steady stream', () => {
       lateEvery: 601,
       invalidEvery: 311,
     });
-    const expected = await cleanReplay(test, messages);
-    const scores = await TopicCollector.start(test.kafka, test.config.topics.output, byEventId);
-    const deadLetters = await TopicCollector.start(
-      test.kafka,
-      test.config.topics.deadLetter,
-      byOriginalValue,
-    );
     try {
       const worker = await WorkerProcess.start(test, 'worker');
       await worker.waitReady();

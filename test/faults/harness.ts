@@ -418,6 +418,20 @@ export async function cleanReplay(test: FaultTest, messages: readonly Message[])
 }
 
 /** Users whose window under the test's prefix differs from the clean replay's. */
+
+/**
+ * The start of every scenario: a synthetic stream, what a clean replay of it must give, and
+ * collectors on the score and dead-letter topics (kafkajs reads read_committed, so aborted
+ * transactions stay invisible to them).
+ */
+export async function prepareStream(test: FaultTest, options: StreamOptions) {
+  const messages = buildStream(options);
+  const expected = await cleanReplay(test, messages);
+  const scores = await TopicCollector.start(test.kafka, test.config.topics.output, byEventId);
+  const deadLetters = await TopicCollector.start(test.kafka, test.config.topics.deadLetter, byOriginalValue);
+  return { messages, expected, scores, deadLetters };
+}
+
 export async function differingWindows(test: FaultTest, expected: Expected): Promise<string[]> {
   const users = [...expected.users];
   const pipeline = test.redis.pipeline();

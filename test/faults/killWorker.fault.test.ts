@@ -1,21 +1,10 @@
 import { describe, it } from 'vitest';
-import {
-  buildStream,
-  byEventId,
-  byOriginalValue,
-  cleanReplay,
-  cleanUp,
-  faultTest,
-  produceAll,
-  TopicCollector,
-  verify,
-  WorkerProcess,
-} from './harness.js';
+import { cleanUp, faultTest, prepareStream, produceAll, verify, WorkerProcess } from './harness.js';
 
 describe('kill -9 of a worker in the middle of the stream', () => {
   it('loses no event, and leaves every window and score as a clean replay would', async () => {
     const test = await faultTest('kill-9');
-    const messages = buildStream({
+    const { messages, expected, scores, deadLetters } = await prepareStream(test, {
       events: 100_000,
       users: 2_000,
       seed: 11,
@@ -23,13 +12,6 @@ describe('kill -9 of a worker in the middle of the stream', () => {
       lateEvery: 997,
       invalidEvery: 499,
     });
-    const expected = await cleanReplay(test, messages);
-    const scores = await TopicCollector.start(test.kafka, test.config.topics.output, byEventId);
-    const deadLetters = await TopicCollector.start(
-      test.kafka,
-      test.config.topics.deadLetter,
-      byOriginalValue,
-    );
     try {
       const first = await WorkerProcess.start(test, 'first');
       await first.waitReady();

@@ -1,17 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { waitFor } from '../helpers/integration.js';
-import {
-  buildStream,
-  byEventId,
-  byOriginalValue,
-  cleanReplay,
-  cleanUp,
-  faultTest,
-  produceAll,
-  TopicCollector,
-  verify,
-  WorkerProcess,
-} from './harness.js';
+import { cleanUp, faultTest, prepareStream, produceAll, verify, WorkerProcess } from './harness.js';
 
 const PUBLISHED = 'seqscore_scores_published_total';
 const joins = (worker: WorkerProcess) => worker.log().split('"msg":"joined consumer group"').length - 1;
@@ -19,7 +8,7 @@ const joins = (worker: WorkerProcess) => worker.log().split('"msg":"joined consu
 describe('two workers in one group, one stopped mid-stream', () => {
   it('hands its partitions to the other, which goes on with nothing lost or applied twice', async () => {
     const test = await faultTest('rebalance');
-    const messages = buildStream({
+    const { messages, expected, scores, deadLetters } = await prepareStream(test, {
       events: 30_000,
       users: 800,
       seed: 41,
@@ -27,13 +16,6 @@ describe('two workers in one group, one stopped mid-stream', () => {
       lateEvery: 701,
       invalidEvery: 307,
     });
-    const expected = await cleanReplay(test, messages);
-    const scores = await TopicCollector.start(test.kafka, test.config.topics.output, byEventId);
-    const deadLetters = await TopicCollector.start(
-      test.kafka,
-      test.config.topics.deadLetter,
-      byOriginalValue,
-    );
     try {
       const [a, b] = await Promise.all([WorkerProcess.start(test, 'a'), WorkerProcess.start(test, 'b')]);
       await Promise.all([a.waitReady(), b.waitReady()]);

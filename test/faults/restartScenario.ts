@@ -1,18 +1,14 @@
 import { expect } from 'vitest';
 import type { ServiceName } from '../../src/stack/types.js';
 import {
-  buildStream,
-  byEventId,
-  byOriginalValue,
-  cleanReplay,
   cleanUp,
   faultStack,
   faultTest,
   MetricSampler,
   PAYLOAD_MARKER,
+  prepareStream,
   produceAll,
   restartService,
-  TopicCollector,
   verify,
   WorkerProcess,
 } from './harness.js';
@@ -26,7 +22,7 @@ const PUBLISHED = 'seqscore_scores_published_total';
  */
 export async function restartScenario(service: ServiceName, seed: number): Promise<void> {
   const test = await faultTest(`${service}-restart`);
-  const messages = buildStream({
+  const { messages, expected, scores, deadLetters } = await prepareStream(test, {
     events: 20_000,
     users: 500,
     seed,
@@ -34,9 +30,6 @@ export async function restartScenario(service: ServiceName, seed: number): Promi
     lateEvery: 499,
     invalidEvery: 251,
   });
-  const expected = await cleanReplay(test, messages);
-  const scores = await TopicCollector.start(test.kafka, test.config.topics.output, byEventId);
-  const deadLetters = await TopicCollector.start(test.kafka, test.config.topics.deadLetter, byOriginalValue);
   try {
     const worker = await WorkerProcess.start(test, 'worker');
     await worker.waitReady();

@@ -7,17 +7,13 @@ import { allUserKeys, userKeys } from '../../src/features/keys.js';
 import { kafkaAnswers, redisAnswers, stackDown, stackUp } from '../../src/stack/index.js';
 import { uniqueName } from '../helpers/integration.js';
 import {
-  buildStream,
-  byEventId,
-  byOriginalValue,
-  cleanReplay,
   cleanUp,
   faultStack,
   faultTest,
   PAYLOAD_MARKER,
+  prepareStream,
   produceAll,
   runCli,
-  TopicCollector,
   verify,
   WorkerProcess,
 } from './harness.js';
@@ -99,7 +95,7 @@ describe('SASL/SCRAM to Kafka, a Redis ACL user, pseudonymised user ids', () => 
       REDIS_PASSWORD: WORKER_SECRET,
       SEQSCORE_USER_ID_KEY: USER_ID_KEY,
     });
-    const messages = buildStream({
+    const { messages, expected, scores, deadLetters } = await prepareStream(test, {
       events: 3_000,
       users: 100,
       seed: 71,
@@ -107,13 +103,6 @@ describe('SASL/SCRAM to Kafka, a Redis ACL user, pseudonymised user ids', () => 
       lateEvery: 211,
       invalidEvery: 101,
     });
-    const expected = await cleanReplay(test, messages);
-    const scores = await TopicCollector.start(test.kafka, test.config.topics.output, byEventId);
-    const deadLetters = await TopicCollector.start(
-      test.kafka,
-      test.config.topics.deadLetter,
-      byOriginalValue,
-    );
     try {
       await expect(test.redis.get('not-seqscore')).rejects.toThrow(/NOPERM/);
       await expect(test.redis.flushall()).rejects.toThrow(/NOPERM/);

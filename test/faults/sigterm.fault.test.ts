@@ -1,19 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { parseRedisUrl } from '../../src/stack/endpoints.js';
 import {
-  buildStream,
-  byEventId,
-  byOriginalValue,
-  cleanReplay,
   cleanUp,
   committedByPartition,
   faultStack,
   faultTest,
+  prepareStream,
   produceAll,
   readInput,
   SlowProxy,
   sleep,
-  TopicCollector,
   verify,
   WorkerProcess,
 } from './harness.js';
@@ -28,7 +24,7 @@ describe('SIGTERM to a worker mid-stream', () => {
       REDIS_URL: `redis://127.0.0.1:${proxy.port}`,
       SEQSCORE_SHUTDOWN_TIMEOUT: '20s',
     });
-    const messages = buildStream({
+    const { messages, expected, scores, deadLetters } = await prepareStream(test, {
       events: 20_000,
       users: 500,
       seed: 51,
@@ -36,13 +32,6 @@ describe('SIGTERM to a worker mid-stream', () => {
       lateEvery: 503,
       invalidEvery: 257,
     });
-    const expected = await cleanReplay(test, messages);
-    const scores = await TopicCollector.start(test.kafka, test.config.topics.output, byEventId);
-    const deadLetters = await TopicCollector.start(
-      test.kafka,
-      test.config.topics.deadLetter,
-      byOriginalValue,
-    );
     try {
       const first = await WorkerProcess.start(test, 'first');
       await first.waitReady();

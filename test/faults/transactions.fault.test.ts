@@ -1,23 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import {
-  buildStream,
-  byEventId,
-  byOriginalValue,
-  cleanReplay,
-  cleanUp,
-  faultTest,
-  produceAll,
-  TopicCollector,
-  verify,
-  WorkerProcess,
-} from './harness.js';
+import { cleanUp, faultTest, prepareStream, produceAll, verify, WorkerProcess } from './harness.js';
 
 const PUBLISHED = 'seqscore_scores_published_total';
 
 describe('kill -9 with SEQSCORE_KAFKA_TRANSACTIONS', () => {
   it('gives read_committed readers every score exactly once', async () => {
     const test = await faultTest('kill-9-transactional', { SEQSCORE_KAFKA_TRANSACTIONS: 'true' });
-    const messages = buildStream({
+    const { messages, expected, scores, deadLetters } = await prepareStream(test, {
       events: 20_000,
       users: 500,
       seed: 81,
@@ -25,14 +14,6 @@ describe('kill -9 with SEQSCORE_KAFKA_TRANSACTIONS', () => {
       lateEvery: 499,
       invalidEvery: 199,
     });
-    const expected = await cleanReplay(test, messages);
-    // kafkajs consumers read with isolation read_committed: aborted transactions stay invisible.
-    const scores = await TopicCollector.start(test.kafka, test.config.topics.output, byEventId);
-    const deadLetters = await TopicCollector.start(
-      test.kafka,
-      test.config.topics.deadLetter,
-      byOriginalValue,
-    );
     try {
       const first = await WorkerProcess.start(test, 'first');
       await first.waitReady();
