@@ -447,17 +447,7 @@ export async function differingWindows(test: FaultTest, expected: Expected): Pro
 
 /** Sum of the committed offsets of the test's consumer group. */
 export async function committedOffsets(test: FaultTest): Promise<number> {
-  const admin = test.kafka.admin();
-  await admin.connect();
-  try {
-    const [offsets] = await admin.fetchOffsets({
-      groupId: test.config.kafka.groupId,
-      topics: [test.config.topics.input],
-    });
-    return (offsets?.partitions ?? []).reduce((sum, p) => sum + Math.max(0, Number(p.offset)), 0);
-  } finally {
-    await admin.disconnect();
-  }
+  return [...(await committedByPartition(test)).values()].reduce((sum, offset) => sum + offset, 0);
 }
 
 export interface Verdict {

@@ -9,6 +9,7 @@ import { IdVocabulary } from '../../src/features/idVocabulary.js';
 import { initBackend } from '../../src/model/backend.js';
 import { saveModelFolder } from '../../src/model/modelFolder.js';
 import { DEFAULT_MODEL_CONFIG, SequenceModel } from '../../src/model/sequenceModel.js';
+import { untrainedMetadata } from './modelMetadata.js';
 
 /**
  * Helpers for tests against the real local Kafka and Redis. Every test gets its own topics,
@@ -47,29 +48,7 @@ export async function untrainedModelFolder(actions: string[], maxLength = 50): P
   };
   const config = { ...DEFAULT_MODEL_CONFIG, hiddenSize: 8, itemEmbeddingSize: 8, maxLength };
   const model = SequenceModel.create(config, vocabularies, 1);
-  await saveModelFolder(folder, model, {
-    formatVersion: 2,
-    version: 'gru-it-untrained',
-    createdAt: new Date().toISOString(),
-    model: config,
-    vocabularies: {
-      actions,
-      items: vocabularies.items.toJSON(),
-      categories: vocabularies.categories.toJSON(),
-    },
-    churnHorizonMs: 3_600_000,
-    decisionWeights: actions.map(() => 1),
-    training: {
-      source: 'none',
-      events: 0,
-      testFrom: '',
-      validFrom: '',
-      seed: 1,
-      bestEpoch: 0,
-      epochs: [],
-      options: {},
-    },
-  });
+  await saveModelFolder(folder, model, untrainedMetadata(model, 'gru-it-untrained'));
   model.dispose();
   return folder;
 }

@@ -10,8 +10,8 @@ import { initBackend } from '../../src/model/backend.js';
 import { ARCHITECTURES } from '../../src/model/encoders.js';
 import { predictLast } from '../../src/model/inference.js';
 import { loadModelFolder, ModelLoadError, saveModelFolder } from '../../src/model/modelFolder.js';
-import type { ModelMetadata } from '../../src/model/modelMetadata.js';
 import { batchTensors, DEFAULT_MODEL_CONFIG, SequenceModel } from '../../src/model/sequenceModel.js';
+import { untrainedMetadata } from '../helpers/modelMetadata.js';
 
 const vocabularies = {
   actions: new ActionVocabulary(['view', 'cart', 'fav', 'purchase']),
@@ -31,32 +31,6 @@ const history = [
   at('i1', 'cart', 90),
   at('rare', 'purchase', 4000),
 ];
-
-function metadata(model: SequenceModel): Omit<ModelMetadata, 'weights'> {
-  return {
-    formatVersion: 2,
-    version: 'test-model',
-    createdAt: new Date(0).toISOString(),
-    model: model.config,
-    vocabularies: {
-      actions: [...vocabularies.actions.actions],
-      items: vocabularies.items.toJSON(),
-      categories: vocabularies.categories.toJSON(),
-    },
-    churnHorizonMs: 3_600_000,
-    decisionWeights: [1, 1, 1, 1],
-    training: {
-      source: 'test',
-      events: 0,
-      testFrom: '',
-      validFrom: '',
-      seed: 1,
-      bestEpoch: 0,
-      epochs: [],
-      options: {},
-    },
-  };
-}
 
 beforeAll(async () => {
   await initBackend('cpu', 'training');
@@ -110,18 +84,21 @@ describe('model folder', () => {
   it('saves and loads a model that scores identically', async () => {
     const folder = join(mkdtempSync(join(tmpdir(), 'seqscore-model-')), 'm');
     const model = SequenceModel.create(config, vocabularies, 9);
-    await saveModelFolder(folder, model, metadata(model));
+    await saveModelFolder(folder, model, untrainedMetadata(model, 'test-model'));
     const loaded = await loadModelFolder(folder);
     expect(loaded.metadata.version).toBe('test-model');
     expect(predictLast(loaded.model, [history], 5)).toEqual(predictLast(model, [history], 5));
-    await saveModelFolder(folder, model, { ...metadata(model), version: 'test-model-2' });
+    await saveModelFolder(folder, model, {
+      ...untrainedMetadata(model, 'test-model'),
+      version: 'test-model-2',
+    });
     expect((await loadModelFolder(folder)).metadata.version).toBe('test-model-2');
   });
 
   it('refuses truncated weights and foreign metadata with a ModelLoadError', async () => {
     const folder = join(mkdtempSync(join(tmpdir(), 'seqscore-model-')), 'm');
     const model = SequenceModel.create(config, vocabularies, 1);
-    await saveModelFolder(folder, model, metadata(model));
+    await saveModelFolder(folder, model, untrainedMetadata(model, 'test-model'));
     const weights = readFileSync(join(folder, 'weights.bin'));
     writeFileSync(join(folder, 'weights.bin'), weights.subarray(0, weights.length - 4));
     await expect(loadModelFolder(folder)).rejects.toThrow(ModelLoadError);
