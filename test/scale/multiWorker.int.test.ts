@@ -25,7 +25,7 @@ import { waitFor } from '../helpers/integration.js';
 const PUBLISHED = 'seqscore_scores_published_total';
 const REPUBLISHED = 'seqscore_events_duplicate_total';
 const PARTITIONS = 6;
-const EVENTS = 30_000;
+const EVENTS = 20_000;
 
 const workDir = mkdtempSync(join(tmpdir(), 'seqscore-scale-'));
 const shared: StackTarget = {
@@ -78,7 +78,7 @@ async function run(workers: number): Promise<ScaleRow> {
   );
   const { messages, expected, scores, deadLetters } = await prepareStream(test, {
     events: EVENTS,
-    users: 1_500,
+    users: 1_000,
     seed: 90 + workers,
     outOfOrderEvery: 41,
     lateEvery: 997,
