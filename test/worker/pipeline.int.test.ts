@@ -2,7 +2,7 @@ import { Redis } from 'ioredis';
 import { type Kafka, Partitioners } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Config } from '../../src/config.js';
-import { WindowStore } from '../../src/features/windowStore.js';
+import { WindowStore, windowOptions } from '../../src/features/windowStore.js';
 import { createKafka } from '../../src/infra/kafka.js';
 import { createLogger } from '../../src/logger.js';
 import { DEAD_LETTER_HEADERS } from '../../src/sinks/deadLetter.js';
@@ -91,15 +91,13 @@ describe('pipeline on the real local stack', () => {
 
   /** Each user's window holds that user's last WINDOW valid events, in the order produced. */
   async function expectWindowsHoldLastEvents() {
-    const windows = new WindowStore(redis, {
-      keyPrefix: config.redis.keyPrefix,
-      size: WINDOW,
-      dedupeIds: 100,
-      ttlMs: 60_000,
-      latenessMs: config.window.latenessMs,
-    });
+    const windows = new WindowStore(redis, { ...windowOptions(config), size: WINDOW });
+    // Event n of the stream is item i<n % 97>.
+    const itemOf = (eventId: string) => `i${Number(eventId.slice('ev-'.length)) % 97}`;
     for (const [userId, eventIds] of stream.validByUser) {
-      expect((await windows.read(userId)).map((entry) => entry.eventId)).toEqual(eventIds.slice(-WINDOW));
+      expect((await windows.read(userId)).map((entry) => entry.itemId)).toEqual(
+        eventIds.slice(-WINDOW).map(itemOf),
+      );
     }
   }
 
