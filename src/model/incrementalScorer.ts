@@ -153,7 +153,9 @@ export class IncrementalScorer {
       const hidden = model.config.hiddenSize;
       const flat = (vectors: Float32Array[]) => {
         const out = new Float32Array(vectors.length * hidden);
-        vectors.forEach((vector, i) => out.set(vector, i * hidden));
+        vectors.forEach((vector, i) => {
+          out.set(vector, i * hidden);
+        });
         return out;
       };
       const stepped = tf.tidy(() => {

@@ -44,11 +44,11 @@ function memoryWindows(size: number) {
       }
       const decisions = await decide([...users.values()]);
       const decided = new Map<string, Buffer>();
-      [...users.values()].forEach((user, u) =>
-        user.events.forEach((entry, e) =>
-          decided.set(entry.event.eventId, decisions[u]?.outcomes[e] as Buffer),
-        ),
-      );
+      [...users.values()].forEach((user, u) => {
+        user.events.forEach((entry, e) => {
+          decided.set(entry.event.eventId, decisions[u]?.outcomes[e] as Buffer);
+        });
+      });
       return outcomes.map((outcome, i) => {
         if (outcome.status !== 'applied') return outcome;
         const eventId = (events[i] as SourcedEvent).event.eventId;

@@ -181,7 +181,7 @@ describe('pipeline on the real local stack', () => {
     expect(published.values[0]?.value).toBe(VALID);
   }, 180_000);
 
-  it('answers replayed events with the same scores and does not grow any window', async () => {
+  it('answers replayed events of the last commits with the same scores and does not grow any window', async () => {
     await produce(stream.messages);
     await waitFor(
       async () => (await committedTotal()) === 2 * stream.messages.length,
@@ -189,10 +189,16 @@ describe('pipeline on the real local stack', () => {
       'the replay to be consumed',
     );
     await expectWindowsHoldLastEvents();
+    // Each user's last commit is remembered with its scores (what a crash before publishing needs);
+    // older events are recognised by offset and not scored again.
     const duplicates = await worker.metrics.duplicateEvents.get();
-    expect(duplicates.values.find((v) => v.labels.outcome === 'republished')?.value).toBe(VALID);
+    const count = (outcome: string) =>
+      duplicates.values.find((v) => v.labels.outcome === outcome)?.value ?? 0;
+    const republished = count('republished');
+    expect(republished).toBeGreaterThanOrEqual(USERS);
+    expect(republished + count('expired')).toBe(VALID);
 
-    const scores = await readTopic(kafka, config.topics.output, 2 * VALID);
+    const scores = await readTopic(kafka, config.topics.output, VALID + republished);
     const byEvent = new Map<string, string[]>();
     for (const message of scores) {
       const value = String(message.value);
@@ -201,8 +207,8 @@ describe('pipeline on the real local stack', () => {
     }
     expect(byEvent.size).toBe(VALID);
     for (const values of byEvent.values()) {
-      expect(values).toHaveLength(2);
-      expect(values[1]).toBe(values[0]);
+      expect(values.length).toBeLessThanOrEqual(2);
+      expect(values.at(-1)).toBe(values[0]);
     }
   }, 180_000);
 });
