@@ -103,7 +103,7 @@ const envSchema = z
       .regex(/^[A-Za-z0-9_.:-]+$/, 'letters, digits and _ . : - only')
       .default('seqscore'),
     SEQSCORE_WINDOW_SIZE: int(1, 10_000).default(50),
-    SEQSCORE_DEDUPE_IDS: int(0, 255).default(0),
+    SEQSCORE_DEDUPE_IDS: int(0, 255).default(8),
     SEQSCORE_STATE_CACHE_USERS: int(0, 10_000_000).default(100_000),
     SEQSCORE_STATE_TTL: duration.default(7 * 86_400_000),
     SEQSCORE_MAX_LATENESS: duration.default(3_600_000),

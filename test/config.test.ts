@@ -16,7 +16,7 @@ describe('config', () => {
     });
     expect(config.window).toEqual({
       size: 50,
-      dedupeIds: 0,
+      dedupeIds: 8,
       ttlMs: 7 * 86_400_000,
       latenessMs: 3_600_000,
       cacheUsers: 100_000,
