@@ -93,6 +93,12 @@ export function createMetrics(registry: Registry = new Registry()) {
       labelNames: ['topic', 'partition'] as const,
       registers,
     }),
+    userStateRebuilds: new Counter({
+      name: 'seqscore_user_state_rebuilds_total',
+      help: "Users whose recurrent state was rebuilt from their window: none stored, another model's, out-of-order events, or unreadable.",
+      labelNames: ['reason'] as const,
+      registers,
+    }),
     modelInfo: new Gauge({
       name: 'seqscore_model_info',
       help: 'The model in use (value 1), with its version, architecture and TensorFlow.js backend.',
