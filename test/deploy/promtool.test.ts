@@ -1,9 +1,7 @@
 import { execFile } from 'node:child_process';
-import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-
-const PROMETHEUS_DIR = join(import.meta.dirname, '../../deploy/prometheus');
+import { PROMETHEUS_DIR } from '../helpers/deployFiles.js';
 
 /** Runs promtool (Debian package `prometheus`, installed by .ci/run) in deploy/prometheus. */
 async function promtool(...args: string[]): Promise<string> {

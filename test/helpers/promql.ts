@@ -37,24 +37,30 @@ export function metricNamesInPromQL(expr: string): string[] {
 const GRAFANA_DURATIONS = /\$__(rate_interval|interval|range)\b|\$\{__(rate_interval|interval|range)\}/g;
 
 /**
- * Metric names in a Grafana Prometheus query: a panel expression, or a variable query such as
- * `label_values(metric, label)`, `query_result(expr)` or `metrics(regex)` (the last cannot be checked).
- * Dashboard variables such as `$instance` may only appear inside label matcher strings.
+ * The PromQL a Grafana Prometheus query evaluates: a panel expression, or the series selector of a
+ * variable query such as `label_values(metric, label)` or `query_result(expr)` (undefined for
+ * `label_values(label)`, which names no metric). Dashboard variables such as `$instance` may only
+ * appear inside label matcher strings; `metrics(regex)` and `label_names()` cannot be checked.
  */
-export function metricNamesInGrafanaQuery(query: string): string[] {
+export function grafanaQueryToPromQL(query: string): string | undefined {
   const promql = query.replace(GRAFANA_DURATIONS, '5m').trim();
   const labelValues = /^label_values\((.*)\)$/s.exec(promql);
   if (labelValues) {
     const args = labelValues[1] as string;
     const comma = args.lastIndexOf(',');
-    return comma < 0 ? [] : metricNamesInPromQL(args.slice(0, comma));
+    return comma < 0 ? undefined : args.slice(0, comma);
   }
   const queryResult = /^query_result\((.*)\)$/s.exec(promql);
-  if (queryResult) return metricNamesInPromQL(queryResult[1] as string);
+  if (queryResult) return queryResult[1] as string;
   if (/^(label_names|metrics)\(/.test(promql)) {
     throw new Error(`a Grafana variable query that lists metrics or labels cannot be checked: ${query}`);
   }
-  return metricNamesInPromQL(promql);
+  return promql;
+}
+
+export function metricNamesInGrafanaQuery(query: string): string[] {
+  const promql = grafanaQueryToPromQL(query);
+  return promql === undefined ? [] : metricNamesInPromQL(promql);
 }
 
 /**
