@@ -34,6 +34,21 @@ describe('dashboard and alert rules against the exported metrics', () => {
     }
   });
 
+  it('lays the panels out on the 24-column grid without overlaps, each with its own id', () => {
+    const panels = dashboardPanels();
+    expect(new Set(panels.map((panel) => panel.id)).size).toBe(panels.length);
+    const cells = new Set<string>();
+    for (const { title, gridPos } of panels) {
+      expect(gridPos.x + gridPos.w, `panel "${title}"`).toBeLessThanOrEqual(24);
+      for (let x = gridPos.x; x < gridPos.x + gridPos.w; x++) {
+        for (let y = gridPos.y; y < gridPos.y + gridPos.h; y++) {
+          expect(cells.has(`${x},${y}`), `panel "${title}" overlaps another at ${x},${y}`).toBe(false);
+          cells.add(`${x},${y}`);
+        }
+      }
+    }
+  });
+
   it('names only metrics the worker or the trainer exports', () => {
     expect(unknownMetrics(dashboardQueries(), known)).toEqual([]);
     expect(unknownMetrics(ruleQueries(), known)).toEqual([]);

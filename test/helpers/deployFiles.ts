@@ -9,7 +9,9 @@ export const DEPLOY_DIR = join(import.meta.dirname, '../../deploy');
 export const PROMETHEUS_DIR = join(DEPLOY_DIR, 'prometheus');
 
 export interface Panel {
+  id: number;
   title?: string;
+  gridPos: { x: number; y: number; w: number; h: number };
   type: string;
   datasource?: { uid?: string };
   targets?: { expr?: string }[];
