@@ -5,7 +5,7 @@ import { REJECT_REASONS } from '../events/decoder.js';
 export const BATCH_STAGES = ['state', 'publish', 'other'] as const;
 export type BatchStage = (typeof BATCH_STAGES)[number];
 export const MODEL_SWAP_RESULTS = ['switched', 'refused'] as const;
-export const USER_STATE_REBUILD_REASONS = ['missing', 'version'] as const;
+export const USER_STATE_REBUILD_REASONS = ['missing', 'version', 'reordered', 'corrupt'] as const;
 
 /**
  * Every metric seqscore exports, in one place, on a registry of its own so tests can make a fresh
@@ -123,12 +123,6 @@ export function createMetrics(registry: Registry = new Registry()) {
       name: 'seqscore_redis_errors_total',
       help: 'Redis calls that failed, by operation.',
       labelNames: ['operation'] as const,
-      registers,
-    }),
-    userStateRebuilds: new Counter({
-      name: 'seqscore_user_state_rebuilds_total',
-      help: 'Users whose model state was rebuilt from their window: it was missing, or from another model version.',
-      labelNames: ['reason'] as const,
       registers,
     }),
   };

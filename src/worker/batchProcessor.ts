@@ -64,6 +64,21 @@ export class BatchStageError extends Error {
   }
 }
 
+/** Redis failures by operation, for operators: the batch itself is retried by the consumer. */
+async function countRedisErrors<T>(
+  metrics: Metrics,
+  operation: string,
+  work: () => Promise<T>,
+  notRedis: () => boolean,
+): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (!notRedis()) metrics.redisErrors.labels(operation).inc();
+    throw error;
+  }
+}
+
 async function stage<T>(name: BatchStage, work: () => Promise<T>): Promise<T> {
   try {
     return await work();
@@ -119,10 +134,17 @@ export async function processBatch(
 
   let modelSeconds = 0;
   const steps: StepCounts = { stepped: 0, rebuiltMissing: 0, rebuiltVersion: 0, rebuiltReordered: 0 };
+  let scoringFailed = false;
   const decide = (users: readonly PendingUser[]): UserDecision[] => {
     const started = performance.now();
     const scorer = stages.scorer();
-    const scored = scorer.scoreUsers(users, steps);
+    let scored: UserScores[];
+    try {
+      scored = scorer.scoreUsers(users, steps);
+    } catch (error) {
+      scoringFailed = true;
+      throw error;
+    }
     const scoredAtMs = stages.clock();
     const decisions = users.map((user, u) => {
       const { scores, modelState } = scored[u] as UserScores;
@@ -150,10 +172,16 @@ export async function processBatch(
   };
   const stateStarted = performance.now();
   const outcomes = await stage('state', () =>
-    stages.windows.apply(
-      valid.map(({ event, message }) => ({ event, offset: message.offset })),
-      `${source.topic}:${source.partition}`,
-      decide,
+    countRedisErrors(
+      metrics,
+      'user_state',
+      () =>
+        stages.windows.apply(
+          valid.map(({ event, message }) => ({ event, offset: message.offset })),
+          `${source.topic}:${source.partition}`,
+          decide,
+        ),
+      () => scoringFailed,
     ),
   );
   metrics.batchStageSeconds.observe({ stage: 'model' }, modelSeconds);
