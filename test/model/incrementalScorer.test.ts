@@ -56,9 +56,9 @@ const stepsOf = (events: readonly SequenceEvent[], from: number, to: number) =>
   }));
 
 function expectClose(actual: Prediction, expected: Prediction, tolerance: number) {
-  actual.nextAction.forEach((p, i) =>
-    expect(Math.abs(p - (expected.nextAction[i] as number))).toBeLessThan(tolerance),
-  );
+  actual.nextAction.forEach((p, i) => {
+    expect(Math.abs(p - (expected.nextAction[i] as number))).toBeLessThan(tolerance);
+  });
   expect(Math.abs(actual.churn - expected.churn)).toBeLessThan(tolerance);
   expect(actual.nextItems).toHaveLength(expected.nextItems.length);
   const expectedScores = new Map(expected.nextItems.map((item) => [item.itemId, item.score]));
