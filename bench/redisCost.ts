@@ -5,16 +5,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
+import { loadConfig } from '../src/config.js';
 import { syntheticEvents } from '../src/events/synthetic.js';
-import { WindowStore } from '../src/features/windowStore.js';
+import { WindowStore, windowOptions } from '../src/features/windowStore.js';
+import { buildScoreMessage, toStoredScore } from '../src/sinks/scoreMessage.js';
 import { formatTable } from '../test/faults/figures.js';
 
 const USAGE = `usage: npm run bench:redis -- [--events N] [--users N] [--batch N]
 
 What one event costs Redis, the figure that sizes a Redis Cluster: synthetic events go through the
-window store (plan and commit, as the worker does it) in micro-batches, against a redis-server of
-its own (append-only file synced every second, like the local stack), and the server's own CPU time
-and command counts are read from INFO before and after.`;
+window store with the default settings (read what is not cached, compare-and-set, as the worker
+does it) in micro-batches, with stored scores and model states of the worker's sizes, against a
+redis-server of its own (append-only file synced every second, like the local stack). The server's
+own CPU time and command counts are read from INFO before and after.`;
 
 const { values } = parseArgs({
   options: {
@@ -78,23 +81,35 @@ const redis = new Redis(port, '127.0.0.1', { retryStrategy: (attempt) => (attemp
 redis.on('error', () => undefined);
 try {
   await redis.ping();
-  const store = new WindowStore(redis, {
-    keyPrefix: 'bench',
-    size: 50,
-    dedupeIds: 100,
-    ttlMs: 7 * 86_400_000,
-    latenessMs: 3_600_000,
-  });
-  // About the size of a stored score: ts, scoredAt, model version, four probabilities, churn.
-  const score = JSON.stringify([1.5e12, 1.7e12, 'gru-20261129T032419-s7', [0.91, 0.05, 0.03, 0.01], 0.12]);
+  const config = loadConfig({});
+  const store = new WindowStore(redis, { ...windowOptions(config), keyPrefix: 'bench' });
   const stream = [...syntheticEvents({ events, users, seed: 11 })];
+  // A ten-item score as the worker stores it, and a 64-unit GRU state in int8 (73 bytes).
+  const stored = toStoredScore(
+    buildScoreMessage({
+      event: stream[0] as (typeof stream)[number],
+      modelVersion: 'gru-20261129T032419-s7',
+      nextAction: { view: 0.91, cart: 0.05, fav: 0.03, purchase: 0.01 },
+      churn: 0.12,
+      churnHorizonMs: config.model.churnHorizonMs,
+      nextItems: Array.from({ length: config.model.topK }, (_, i) => ({
+        itemId: String(2_268_318 + i),
+        score: 0.1,
+      })),
+      scoredAtMs: Date.now(),
+    }),
+    config.events.actions,
+  );
+  const modelState = Buffer.alloc(73, 7);
   const before = await serverCounters(redis);
   const startedAt = performance.now();
   for (let start = 0; start < stream.length; start += batch) {
     const slice = stream
       .slice(start, start + batch)
       .map((event, i) => ({ event, offset: String(start + i) }));
-    await store.apply(slice, 'bench:0', (fresh) => fresh.map(() => score));
+    await store.apply(slice, 'bench:0', (pending) =>
+      pending.map((user) => ({ modelState, outcomes: user.events.map(() => stored) })),
+    );
   }
   const seconds = (performance.now() - startedAt) / 1000;
   const after = await serverCounters(redis);

@@ -5,13 +5,12 @@ import {
   AWAITED_COMMANDS,
   cliCommands,
   cliOptions,
-  DEPLOY,
   METRICS_PORT,
   REPO,
-  readYaml,
   servedPaths,
   unknownVariables,
 } from '../helpers/deployChecks.js';
+import { DEPLOY_DIR, readDeployYaml } from '../helpers/deployFiles.js';
 
 /** deploy/docker-compose.yml, read as compose reads it, and held to the project. */
 
@@ -33,7 +32,7 @@ interface ComposeFile {
   volumes?: Record<string, unknown>;
 }
 
-const compose = readYaml<ComposeFile>(join(DEPLOY, 'docker-compose.yml'));
+const compose = readDeployYaml<ComposeFile>('docker-compose.yml');
 const services = Object.entries(compose.services);
 /** The project's own services: those built from its Dockerfile. */
 const own = services.filter(([, service]) => service.build !== undefined);
@@ -74,7 +73,7 @@ describe('deploy/docker-compose.yml', () => {
   it('builds one image, from the project Dockerfile, for all of its own services', () => {
     for (const [name, service] of own) {
       const build = service.build as NonNullable<Service['build']>;
-      expect(resolve(DEPLOY, build.context), name).toBe(REPO);
+      expect(resolve(DEPLOY_DIR, build.context), name).toBe(REPO);
       expect(existsSync(join(REPO, build.dockerfile)), `${name}: ${build.dockerfile}`).toBe(true);
     }
     expect(new Set(own.map(([, service]) => service.image)).size).toBe(1);
@@ -143,15 +142,15 @@ describe('deploy/docker-compose.yml', () => {
         if (!source.startsWith('.') && !source.startsWith('/'))
           expect(named, `${name}: volume ${source}`).toContain(source);
         else if (!AWAITED_MOUNTS.includes(source))
-          expect(existsSync(join(DEPLOY, source)), `${name}: ${source}`).toBe(true);
+          expect(existsSync(join(DEPLOY_DIR, source)), `${name}: ${source}`).toBe(true);
       }
     }
   });
 
-  it.skipIf(AWAITED_MOUNTS.some((source) => !existsSync(join(DEPLOY, source))))(
+  it.skipIf(AWAITED_MOUNTS.some((source) => !existsSync(join(DEPLOY_DIR, source))))(
     'mounts monitoring files that exist',
     () => {
-      for (const source of AWAITED_MOUNTS) expect(existsSync(join(DEPLOY, source)), source).toBe(true);
+      for (const source of AWAITED_MOUNTS) expect(existsSync(join(DEPLOY_DIR, source)), source).toBe(true);
     },
   );
 

@@ -3,7 +3,6 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   cliCommands,
-  DEPLOY,
   type DockerStage,
   dockerIgnored,
   envNames,
@@ -12,6 +11,7 @@ import {
   REPO,
   unknownVariables,
 } from '../helpers/deployChecks.js';
+import { DEPLOY_DIR } from '../helpers/deployFiles.js';
 
 /** Static checks of the images: no Docker engine needed, so they run wherever the tests run. */
 
@@ -28,7 +28,7 @@ const of = (stage: DockerStage, keyword: string) =>
 const exec = (args: string) => JSON.parse(args) as string[];
 
 describe.each(['Dockerfile', 'Dockerfile.gpu'])('deploy/%s', (file) => {
-  const { stages } = parseDockerfile(join(DEPLOY, file));
+  const { stages } = parseDockerfile(join(DEPLOY_DIR, file));
   const runtime = stages.at(-1) as DockerStage;
 
   it('builds in one stage and runs from another, which takes only what it names from the build', () => {

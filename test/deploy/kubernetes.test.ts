@@ -10,17 +10,16 @@ import { loadConfig } from '../../src/config.js';
 import {
   AWAITED_COMMANDS,
   cliCommands,
-  DEPLOY,
   METRICS_PORT,
-  readYaml,
   readYamlDocuments,
   servedPaths,
   unknownVariables,
 } from '../helpers/deployChecks.js';
+import { DEPLOY_DIR, readDeployYaml } from '../helpers/deployFiles.js';
 
 /** deploy/k8s: each object validated against its API schema, then the objects against each other and the project. */
 
-const K8S = join(DEPLOY, 'k8s');
+const K8S = join(DEPLOY_DIR, 'k8s');
 
 type Manifest = {
   apiVersion: string;
@@ -42,8 +41,8 @@ const SCHEMAS: Record<string, new (data: never) => { validate(): void }> = {
   'monitoring.coreos.com/v1/ServiceMonitor': ServiceMonitor,
 };
 
-const kustomization = readYaml<{ resources: string[]; images: { name: string }[]; namespace: string }>(
-  join(K8S, 'kustomization.yaml'),
+const kustomization = readDeployYaml<{ resources: string[]; images: { name: string }[]; namespace: string }>(
+  'k8s/kustomization.yaml',
 );
 const files = readdirSync(K8S).filter((file) => file.endsWith('.yaml') && file !== 'kustomization.yaml');
 const manifests = files.flatMap((file) => readYamlDocuments<Manifest>(join(K8S, file)));

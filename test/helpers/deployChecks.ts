@@ -2,8 +2,9 @@ import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { parse, parseAllDocuments } from 'yaml';
+import { parseAllDocuments } from 'yaml';
 import { CONFIG_VARIABLES, loadConfig } from '../../src/config.js';
+import { DEPLOY_DIR } from './deployFiles.js';
 
 /**
  * What the deployment files (Dockerfiles, compose file, Kubernetes manifests) are checked against,
@@ -11,8 +12,7 @@ import { CONFIG_VARIABLES, loadConfig } from '../../src/config.js';
  * options of the CLI, the paths the health server answers and the default metrics port.
  */
 
-export const REPO = join(import.meta.dirname, '..', '..');
-export const DEPLOY = join(REPO, 'deploy');
+export const REPO = join(DEPLOY_DIR, '..');
 
 /**
  * Names the deployment files use ahead of the work that adds them: the model registry of the
@@ -32,11 +32,6 @@ export function unknownVariables(names: Iterable<string>): string[] {
 export function servedPaths(): string[] {
   const source = readFileSync(join(REPO, 'src/metrics/httpServer.ts'), 'utf8');
   return [...source.matchAll(/path === '(\/[a-z]+)'/g)].map((match) => match[1] as string);
-}
-
-export function readYaml<T>(path: string): T {
-  // Merge keys (`<<: *anchor`) are YAML 1.1, which compose files use.
-  return parse(readFileSync(path, 'utf8'), { merge: true }) as T;
 }
 
 /** Every document of a YAML file; throws on the first syntax error. */
