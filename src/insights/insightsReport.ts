@@ -29,10 +29,9 @@ export interface InsightsOptions {
 
 export interface ScoreDistributions {
   users: number;
-  /** Ten bins of width 0.1 over [0, 1]. */
-  churn: number[];
-  /** Per action, ten bins of P(action next). */
-  nextAction: { action: string; bins: number[] }[];
+  churn: Histogram;
+  /** Per action, P(action next). */
+  nextAction: { action: string; histogram: Histogram }[];
   /** Users per predicted next action (argmax after the model's decision weights). */
   predicted: { action: string; users: number }[];
   /** Mean churn probability per segment. */
@@ -56,8 +55,25 @@ export interface InsightsReport {
   examples: UserInsight[];
 }
 
+/** Ten equal bins over [0, upper]: upper is the first of UPPERS not below the largest probability. */
+export interface Histogram {
+  upper: number;
+  counts: number[];
+}
+
 const BINS = 10;
-const bin = (p: number) => Math.min(BINS - 1, Math.max(0, Math.floor(p * BINS)));
+const UPPERS = [0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1];
+
+export function histogram(probabilities: readonly number[]): Histogram {
+  const largest = probabilities.reduce((max, p) => Math.max(max, p), 0);
+  const upper = UPPERS.find((u) => largest <= u) ?? 1;
+  const counts = new Array<number>(BINS).fill(0);
+  for (const p of probabilities) {
+    const at = Math.min(BINS - 1, Math.max(0, Math.floor((p / upper) * BINS)));
+    counts[at] = (counts[at] as number) + 1;
+  }
+  return { upper, counts };
+}
 
 function predictedAction(probabilities: readonly number[], weights: readonly number[]): number {
   let best = 0;
@@ -94,8 +110,8 @@ export function buildInsights(
   }
   const assignments = embeddings.map((embedding) => assignSegment(segments, embedding));
 
-  const churn = new Array<number>(BINS).fill(0);
-  const nextAction = actions.map((action) => ({ action, bins: new Array<number>(BINS).fill(0) }));
+  const churn: number[] = [];
+  const nextAction = actions.map((): number[] => []);
   const predicted = actions.map((action) => ({ action, users: 0 }));
   const churnSums = new Array<number>(segments.k).fill(0);
   const increment = (counts: number[], at: number, by = 1) => {
@@ -104,9 +120,9 @@ export function buildInsights(
   // In chunks: the explore head is a [users, items] matrix.
   for (let start = 0; start < windows.length; start += 256) {
     predictLast(model, windows.slice(start, start + 256), options.topK).forEach((prediction, i) => {
-      increment(churn, bin(prediction.churn));
+      churn.push(prediction.churn);
       prediction.nextAction.forEach((p, a) => {
-        increment((nextAction[a] as { bins: number[] }).bins, bin(p));
+        (nextAction[a] as number[]).push(p);
       });
       (predicted[predictedAction(prediction.nextAction, metadata.decisionWeights)] as { users: number })
         .users++;
@@ -142,8 +158,8 @@ export function buildInsights(
     segments,
     scores: {
       users: users.length,
-      churn,
-      nextAction,
+      churn: histogram(churn),
+      nextAction: actions.map((action, a) => ({ action, histogram: histogram(nextAction[a] as number[]) })),
       predicted,
       churnBySegment: churnSums.map((sum, s) => {
         const size = segments.segments[s]?.size ?? 0;
@@ -160,8 +176,17 @@ const percent = (share: number) => `${(share * 100).toFixed(1)}%`;
 const integer = (value: number) => Math.round(value).toLocaleString('en-US');
 const fixed = (digits: number) => (value: number) => value.toFixed(digits);
 const iso = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
-const binNames = () =>
-  Array.from({ length: BINS }, (_, i) => `${(i / BINS).toFixed(1)}–${((i + 1) / BINS).toFixed(1)}`);
+function histogramBars(title: string, h: Histogram): string {
+  const digits = h.upper < 0.1 ? 3 : 2;
+  return bars(
+    title,
+    h.counts.map((value, i) => ({
+      name: `${((i * h.upper) / BINS).toFixed(digits)}–${(((i + 1) * h.upper) / BINS).toFixed(digits)}`,
+      value,
+    })),
+    { format: integer, highlight: '' },
+  );
+}
 
 function table(header: readonly string[], rows: readonly (readonly string[])[], className = ''): string {
   const head = `<tr>${header.map((cell) => `<th>${cell}</th>`).join('')}</tr>`;
@@ -233,7 +258,7 @@ function transitionHeatMap(report: InsightsReport): string {
       .join('') +
     `<text x="${left}" y="16" font-weight="bold" font-size="13">Next action given the action (within sessions)</text>` +
     `<text x="${left}" y="32" font-size="11">rows: from, columns: to; share of the row and count</text>`;
-  const size = left + actions.length * cell + 10;
+  const size = Math.max(440, left + actions.length * cell + 10);
   return `<figure><svg class="heatmap" width="${size}" height="${top + actions.length * cell + 10}" role="img">${labels}${cells}</svg></figure>`;
 }
 
@@ -314,12 +339,10 @@ ${table(['segment', 'users', 'share', 'converted', 'action mix', 'dominant categ
 }
 
 function scoreSection(report: InsightsReport): string {
-  const names = binNames();
   const { scores } = report;
-  const churn = bars(
+  const churn = histogramBars(
     `Churn probability (no event within ${report.model.churnHorizonMs / 3_600_000} h), users per bin`,
-    scores.churn.map((value, i) => ({ name: names[i] as string, value })),
-    { format: integer, highlight: '' },
+    scores.churn,
   );
   const predicted = bars(
     'Predicted next action, users',
@@ -329,11 +352,7 @@ function scoreSection(report: InsightsReport): string {
   const conversion = report.patterns.funnel.stages.at(-1)?.action;
   const purchase = scores.nextAction.find((a) => a.action === conversion);
   const purchaseChart = purchase
-    ? bars(
-        `P(next action = ${purchase.action}), users per bin`,
-        purchase.bins.map((value, i) => ({ name: names[i] as string, value })),
-        { format: integer, highlight: '' },
-      )
+    ? histogramBars(`P(next action = ${purchase.action}), users per bin`, purchase.histogram)
     : '';
   return `<p>Scores of each of the ${integer(scores.users)} users after their last event.</p>${churn}${predicted}${purchaseChart}`;
 }
