@@ -20,7 +20,9 @@ export function registerExplainCommand(program: Command): void {
     .option('--json', 'print the explanation as one JSON object', false)
     .action(async (options: ExplainOptions) => {
       const config = loadConfig();
-      const { window, loaded } = await readUserState(config, options.user, options.model ?? config.model.dir);
+      const state = await readUserState(config, options.user, options.model ?? config.model.dir);
+      if (!state) return;
+      const { window, loaded } = state;
       const explanation = explainScore(loaded.model, window, loaded.metadata.decisionWeights);
       loaded.model.dispose();
       if (options.json) {

@@ -28,11 +28,9 @@ export function registerProfileCommand(program: Command): void {
         ? parseDurationMs(options.halfLife)
         : config.insights.profileHalfLifeMs;
       if (!(halfLifeMs > 0)) throw new Error('--half-life must be longer than 0');
-      const { window, loaded, segments } = await readUserState(
-        config,
-        options.user,
-        options.model ?? config.model.dir,
-      );
+      const state = await readUserState(config, options.user, options.model ?? config.model.dir);
+      if (!state) return;
+      const { window, loaded, segments } = state;
       const [embedding] = userEmbeddings(loaded.model, [window]);
       loaded.model.dispose();
       const profile = buildProfile(window, embedding as Float32Array, Date.now(), halfLifeMs);

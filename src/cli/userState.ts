@@ -17,9 +17,14 @@ export interface UserState {
 
 /**
  * What `profile` and `explain` read about one user: the window the worker keeps in Redis (the id is
- * pseudonymised first, as the worker does), and the model with its segments.
+ * pseudonymised first, as the worker does), and the model with its segments. Undefined, with a
+ * message and exit code 1, when nothing is stored about the user.
  */
-export async function readUserState(config: Config, user: string, modelFolder: string): Promise<UserState> {
+export async function readUserState(
+  config: Config,
+  user: string,
+  modelFolder: string,
+): Promise<UserState | undefined> {
   const redis = createRedis(config.redis, 'seqscore-user-state', createLogger(config.logLevel));
   let window: WindowEntry[];
   try {
@@ -34,7 +39,11 @@ export async function readUserState(config: Config, user: string, modelFolder: s
   } finally {
     redis.disconnect();
   }
-  if (window.length === 0) throw new Error('nothing stored about the user (or it has expired)');
+  if (window.length === 0) {
+    console.error('nothing stored about the user (or it has expired)');
+    process.exitCode = 1;
+    return undefined;
+  }
   await initBackend(config.model.backend, 'inference');
   const loaded = await loadModelFolder(modelFolder);
   const segments = await loadSegments(modelFolder, loaded.metadata.version);
