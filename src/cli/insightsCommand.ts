@@ -4,7 +4,7 @@ import { loadConfig } from '../config.js';
 import { ActionVocabulary } from '../events/actionVocabulary.js';
 import { loadEvents } from '../events/eventSources.js';
 import { cleanEvents } from '../features/cleaning.js';
-import { buildInsights, renderInsightsHtml } from '../insights/insightsReport.js';
+import { buildInsights, type InsightsReport, renderInsightsHtml } from '../insights/insightsReport.js';
 import { initBackend } from '../model/backend.js';
 import { loadModelFolder } from '../model/modelFolder.js';
 import { loadSegments, SEGMENTS_FILE, saveSegments } from '../model/segmentsFile.js';
@@ -104,7 +104,7 @@ export function registerInsightsCommand(program: Command): void {
     });
 }
 
-function printSummary(report: ReturnType<typeof buildInsights>): void {
+function printSummary(report: InsightsReport): void {
   const { funnel, sessions, transitions, sequences } = report.patterns;
   console.log('funnel (users, in order):');
   for (const stage of funnel.stages)

@@ -1,4 +1,5 @@
 import type { SequenceEvent } from '../features/sequenceEncoding.js';
+import { weightedArgmax } from '../model/evaluation/decisionWeights.js';
 import { predictLast } from '../model/inference.js';
 import type { SequenceModel } from '../model/sequenceModel.js';
 
@@ -47,12 +48,7 @@ export function explainScore(
   const occluded = window.length > 1 ? window.map((_, i) => window.filter((__, j) => j !== i)) : [];
   const [baseline, ...without] = predictLast(model, [window, ...occluded], k);
   if (!baseline) throw new Error('the model returned no prediction');
-  let predicted = 0;
-  baseline.nextAction.forEach((p, a) => {
-    const weight = decisionWeights?.[a] ?? 1;
-    if (p * weight > (baseline.nextAction[predicted] as number) * (decisionWeights?.[predicted] ?? 1))
-      predicted = a;
-  });
+  const predicted = weightedArgmax(baseline.nextAction, decisionWeights ?? []);
   const top = baseline.nextItems[0] ?? null;
   const itemScore = (items: readonly { itemId: string; score: number }[]) =>
     items.find((item) => item.itemId === top?.itemId)?.score ?? 0;

@@ -1,6 +1,7 @@
 import type { UserEvent } from '../events/event.js';
 import type { SequenceEvent } from '../features/sequenceEncoding.js';
 import { userEmbeddings } from '../model/embeddings.js';
+import { weightedArgmax } from '../model/evaluation/decisionWeights.js';
 import { bars, escapeHtml, htmlPage } from '../model/evaluation/htmlReport.js';
 import { predictLast } from '../model/inference.js';
 import type { LoadedModel } from '../model/modelFolder.js';
@@ -75,14 +76,6 @@ export function histogram(probabilities: readonly number[]): Histogram {
   return { upper, counts };
 }
 
-function predictedAction(probabilities: readonly number[], weights: readonly number[]): number {
-  let best = 0;
-  probabilities.forEach((p, a) => {
-    if (p * (weights[a] ?? 1) > (probabilities[best] as number) * (weights[best] ?? 1)) best = a;
-  });
-  return best;
-}
-
 export function buildInsights(
   loaded: LoadedModel,
   events: readonly UserEvent[],
@@ -103,6 +96,7 @@ export function buildInsights(
     segments = describeSegments(options.segments, embeddings, windows);
   } else {
     segments = fitSegments(embeddings, windows, {
+      conversionAction: options.funnel[options.funnel.length - 1] as string,
       ...options.segmentOptions,
       modelVersion: metadata.version,
       actions,
@@ -124,7 +118,7 @@ export function buildInsights(
       prediction.nextAction.forEach((p, a) => {
         (nextAction[a] as number[]).push(p);
       });
-      (predicted[predictedAction(prediction.nextAction, metadata.decisionWeights)] as { users: number })
+      (predicted[weightedArgmax(prediction.nextAction, metadata.decisionWeights)] as { users: number })
         .users++;
       increment(churnSums, assignments[start + i] as number, prediction.churn);
     });
