@@ -114,6 +114,10 @@ const envSchema = z
     SEQSCORE_TOP_K: int(1, 255).default(10),
     SEQSCORE_EXPLORE_CANDIDATES: int(0, 10_000_000).default(2048),
     SEQSCORE_USER_ID_KEY: z.string().min(32, 'must be at least 32 characters of secret').optional(),
+    SEQSCORE_PROFILE_HALF_LIFE: duration.refine((ms) => ms > 0, 'must be longer than 0').default(86_400_000),
+    SEQSCORE_SEGMENTS: z
+      .union([z.literal('auto'), z.coerce.number().int().min(1).max(1_000)])
+      .default('auto'),
     SEQSCORE_TF_BACKEND: z.enum(['auto', ...BACKEND_NAMES]).default('auto'),
     SEQSCORE_METRICS_HOST: z.string().min(1).default('0.0.0.0'),
     SEQSCORE_METRICS_PORT: int(0, 65_535).default(9464),
@@ -208,6 +212,8 @@ export interface Config {
     exploreCandidates: number;
     backend: BackendPreference;
   };
+  /** profileHalfLifeMs: decay of profile weights; segments: k, or 'auto' for the best silhouette. */
+  insights: { profileHalfLifeMs: number; segments: number | 'auto' };
   worker: { maxBatch: number; retryBackoffMaxMs: number; shutdownTimeoutMs: number };
   /** Key of the HMAC that pseudonymises user ids before Redis and the output; undefined: ids as sent. */
   userIdKey?: string;
@@ -297,6 +303,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       exploreCandidates: e.SEQSCORE_EXPLORE_CANDIDATES,
       backend: e.SEQSCORE_TF_BACKEND,
     },
+    insights: { profileHalfLifeMs: e.SEQSCORE_PROFILE_HALF_LIFE, segments: e.SEQSCORE_SEGMENTS },
     worker: {
       maxBatch: e.SEQSCORE_MAX_BATCH,
       retryBackoffMaxMs: e.SEQSCORE_RETRY_BACKOFF_MAX,

@@ -3,6 +3,9 @@ import { Command } from 'commander';
 import { registerDemoCommand } from './demoCommand.js';
 import { registerEraseCommand } from './eraseCommand.js';
 import { registerEvalCommand } from './evalCommand.js';
+import { registerExplainCommand } from './explainCommand.js';
+import { registerInsightsCommand } from './insightsCommand.js';
+import { registerProfileCommand } from './profileCommand.js';
 import { registerReplayCommand } from './replayCommand.js';
 import { registerStackCommand } from './stackCommand.js';
 import { registerTrainCommand } from './trainCommand.js';
@@ -20,5 +23,8 @@ registerTrainCommand(program);
 registerEvalCommand(program);
 registerDemoCommand(program);
 registerEraseCommand(program);
+registerProfileCommand(program);
+registerExplainCommand(program);
+registerInsightsCommand(program);
 
 await program.parseAsync(process.argv);
