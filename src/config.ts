@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { MAX_ACTIONS } from './features/windowEntry.js';
 import { BACKEND_NAMES, type BackendPreference } from './model/backendNames.js';
 
 /**
@@ -102,14 +103,16 @@ const envSchema = z
       .regex(/^[A-Za-z0-9_.:-]+$/, 'letters, digits and _ . : - only')
       .default('seqscore'),
     SEQSCORE_WINDOW_SIZE: int(1, 10_000).default(50),
-    SEQSCORE_DEDUPE_IDS: int(1, 100_000).default(100),
+    SEQSCORE_DEDUPE_IDS: int(0, 255).default(8),
+    SEQSCORE_STATE_CACHE_USERS: int(0, 10_000_000).default(100_000),
     SEQSCORE_STATE_TTL: duration.default(7 * 86_400_000),
     SEQSCORE_MAX_LATENESS: duration.default(3_600_000),
     SEQSCORE_ACTIONS: list.default(['view', 'cart', 'fav', 'purchase']),
     SEQSCORE_ACTION_ALIASES: aliasMap.default({ pv: 'view', buy: 'purchase' }),
     SEQSCORE_MODEL_DIR: z.string().min(1).default('.seqscore/models/current'),
     SEQSCORE_CHURN_HORIZON: duration.default(86_400_000),
-    SEQSCORE_TOP_K: int(1, 1_000).default(10),
+    SEQSCORE_TOP_K: int(1, 255).default(10),
+    SEQSCORE_EXPLORE_CANDIDATES: int(0, 10_000_000).default(2048),
     SEQSCORE_USER_ID_KEY: z.string().min(32, 'must be at least 32 characters of secret').optional(),
     SEQSCORE_PROFILE_HALF_LIFE: duration.refine((ms) => ms > 0, 'must be longer than 0').default(86_400_000),
     SEQSCORE_SEGMENTS: z
@@ -130,12 +133,11 @@ const envSchema = z
         message: 'must be below SEQSCORE_SESSION_TIMEOUT, or the group evicts a healthy worker',
       });
     }
-    if (env.SEQSCORE_DEDUPE_IDS < env.SEQSCORE_WINDOW_SIZE) {
+    if (env.SEQSCORE_ACTIONS.length > MAX_ACTIONS) {
       ctx.addIssue({
         code: 'custom',
-        path: ['SEQSCORE_DEDUPE_IDS'],
-        message:
-          'must be at least SEQSCORE_WINDOW_SIZE, so that every event in a window is recognised on replay',
+        path: ['SEQSCORE_ACTIONS'],
+        message: `at most ${MAX_ACTIONS} actions: a window entry stores the action in four bits`,
       });
     }
     if (env.KAFKA_SASL_MECHANISM !== 'none' && (!env.KAFKA_SASL_USERNAME || !env.KAFKA_SASL_PASSWORD)) {
@@ -196,14 +198,20 @@ export interface Config {
   };
   topics: { input: string; output: string; deadLetter: string; partitions: number };
   redis: RedisConfig & { keyPrefix: string };
-  window: { size: number; dedupeIds: number; ttlMs: number; latenessMs: number };
+  window: { size: number; dedupeIds: number; ttlMs: number; latenessMs: number; cacheUsers: number };
   events: {
     actions: string[];
     aliases: Record<string, string>;
     maxBytes: number;
     maxFutureSkewMs: number;
   };
-  model: { dir: string; churnHorizonMs: number; topK: number; backend: BackendPreference };
+  model: {
+    dir: string;
+    churnHorizonMs: number;
+    topK: number;
+    exploreCandidates: number;
+    backend: BackendPreference;
+  };
   /** profileHalfLifeMs: decay of profile weights; segments: k, or 'auto' for the best silhouette. */
   insights: { profileHalfLifeMs: number; segments: number | 'auto' };
   worker: { maxBatch: number; retryBackoffMaxMs: number; shutdownTimeoutMs: number };
@@ -278,6 +286,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     window: {
       size: e.SEQSCORE_WINDOW_SIZE,
       dedupeIds: e.SEQSCORE_DEDUPE_IDS,
+      cacheUsers: e.SEQSCORE_STATE_CACHE_USERS,
       ttlMs: e.SEQSCORE_STATE_TTL,
       latenessMs: e.SEQSCORE_MAX_LATENESS,
     },
@@ -291,6 +300,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       dir: e.SEQSCORE_MODEL_DIR,
       churnHorizonMs: e.SEQSCORE_CHURN_HORIZON,
       topK: e.SEQSCORE_TOP_K,
+      exploreCandidates: e.SEQSCORE_EXPLORE_CANDIDATES,
       backend: e.SEQSCORE_TF_BACKEND,
     },
     insights: { profileHalfLifeMs: e.SEQSCORE_PROFILE_HALF_LIFE, segments: e.SEQSCORE_SEGMENTS },

@@ -14,7 +14,14 @@ describe('config', () => {
       deadLetter: 'user-events.dlq',
       partitions: 6,
     });
-    expect(config.window).toEqual({ size: 50, dedupeIds: 100, ttlMs: 7 * 86_400_000, latenessMs: 3_600_000 });
+    expect(config.window).toEqual({
+      size: 50,
+      dedupeIds: 8,
+      ttlMs: 7 * 86_400_000,
+      latenessMs: 3_600_000,
+      cacheUsers: 100_000,
+    });
+    expect(config.model.exploreCandidates).toBe(2048);
     expect(config.events.actions).toEqual(['view', 'cart', 'fav', 'purchase']);
     expect(config.events.aliases).toEqual({ pv: 'view', buy: 'purchase' });
   });
@@ -55,7 +62,9 @@ describe('config', () => {
     expect(() => loadConfig({ SEQSCORE_HEARTBEAT_INTERVAL: '30s', SEQSCORE_SESSION_TIMEOUT: '10s' })).toThrow(
       ConfigError,
     );
-    expect(() => loadConfig({ SEQSCORE_WINDOW_SIZE: '200', SEQSCORE_DEDUPE_IDS: '100' })).toThrow(/DEDUPE/);
+    expect(() =>
+      loadConfig({ SEQSCORE_ACTIONS: Array.from({ length: 17 }, (_, i) => `a${i}`).join(',') }),
+    ).toThrow(/at most 16 actions/);
     expect(() => loadConfig({ SEQSCORE_ACTION_ALIASES: 'pv=page' })).toThrow(/not in SEQSCORE_ACTIONS/);
   });
 

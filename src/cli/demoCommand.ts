@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { MultiBar, Presets } from 'cli-progress';
 import type { Command } from 'commander';
-import { loadConfig } from '../config.js';
+import { type Config, loadConfig } from '../config.js';
 import { describeSource, type EventSource, sourceRecords } from '../events/eventSources.js';
 import { createKafka, ensureTopics } from '../infra/kafka.js';
 import { createLogger } from '../logger.js';
@@ -12,6 +12,7 @@ import { trainAndSave } from '../model/trainJob.js';
 import { replayRecords } from '../replay/replay.js';
 import { stackDown, stackUp } from '../stack/index.js';
 import { startWorker } from '../worker/worker.js';
+import { formatLiveFigures, percentile, RecentStats } from './liveProgress.js';
 import { nonNegativeNumber, positiveInt } from './sourceOptions.js';
 import { DEFAULT_LOSS_WEIGHTS } from './trainCommand.js';
 
@@ -22,13 +23,37 @@ interface DemoOptions {
   keepStack: boolean;
 }
 
+/** What the demo ran, for the insights that follow it. */
+export interface DemoRun {
+  config: Config;
+  modelVersion: string;
+  eventsSent: number;
+  scored: number;
+  deadLettered: number;
+  startedAtMs: number;
+  endedAtMs: number;
+}
+
+/** A short summary of the scores the demo produced, and the HTML report written with them. */
+export interface DemoInsights {
+  summary: string[];
+  reportPath: string;
+}
+
+/** Where `seqscore insights` plugs into the demo: called once the replay is scored, stack still up. */
+export type DemoInsightsHook = (run: DemoRun) => Promise<DemoInsights>;
+
+export function formatInsights(insights: DemoInsights): string[] {
+  return [
+    '',
+    'insights',
+    ...insights.summary.map((line) => `  ${line}`),
+    `  report           ${insights.reportPath}`,
+  ];
+}
+
 const TRAIN_FILE = 'taobao-userbehavior-dev.csv';
 const REPLAY_FILE = 'taobao-userbehavior-timeslice-20171126.csv';
-
-function percentile(sorted: readonly number[], q: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] as number;
-}
 
 function sourceFor(dataDir: string, file: string, fallbackSeed: number, events: number): EventSource {
   const path = join(dataDir, file);
@@ -37,7 +62,7 @@ function sourceFor(dataDir: string, file: string, fallbackSeed: number, events: 
     : { kind: 'synthetic', options: { events, seed: fallbackSeed } };
 }
 
-export function registerDemoCommand(program: Command): void {
+export function registerDemoCommand(program: Command, hooks: { insights?: DemoInsightsHook } = {}): void {
   program
     .command('demo')
     .description(
@@ -97,12 +122,15 @@ export function registerDemoCommand(program: Command): void {
         let scored = 0;
         let invalid = 0;
         const latencies: number[] = [];
+        const recent = new RecentStats();
         worker = await startWorker(config, logger, {
           onBatch: (result) => {
-            processed += result.scored + result.deadLettered + result.skippedExpiredDuplicates;
+            const events = result.scored + result.deadLettered + result.skippedExpiredDuplicates;
+            processed += events;
             scored += result.scored;
             invalid += result.deadLettered;
             latencies.push(...result.latenciesMs);
+            recent.record(Date.now(), events, result.latenciesMs);
           },
         });
         console.log(`  worker: metrics on http://127.0.0.1:${worker.httpPort}/metrics, logs in ${logFile}`);
@@ -112,31 +140,51 @@ export function registerDemoCommand(program: Command): void {
         await ensureTopics(kafka, [{ topic: config.topics.input, partitions: config.topics.partitions }]);
         console.log(`  replay: ${options.events} events from ${describeSource(replaySource)}\n`);
 
+        // On a terminal the bars redraw in place; piped to a file or CI log, they print every 5 s.
         const bars = new MultiBar(
-          { format: '  {name} [{bar}] {value}/{total}', hideCursor: true },
+          {
+            format: '  {name} [{bar}] {value}/{total} {live}',
+            hideCursor: true,
+            barsize: 24,
+            stream: process.stdout,
+            noTTYOutput: true,
+            notTTYSchedule: 5_000,
+          },
           Presets.shades_grey,
         );
-        const producedBar = bars.create(options.events, 0, { name: 'produced' });
-        const scoredBar = bars.create(options.events, 0, { name: 'processed' });
+        const producedBar = bars.create(options.events, 0, { name: 'produced ', live: '' });
+        const scoredBar = bars.create(options.events, 0, { name: 'processed', live: '' });
+        // Lag counted here, from what was produced and what the worker finished: the worker's lag gauge
+        // dates from its last fetch and misses what kafkajs has already prefetched.
+        let sentSoFar = 0;
+        const refresh = () =>
+          scoredBar.update(processed, {
+            live: ` ${formatLiveFigures(recent.figures(Date.now()), Math.max(0, sentSoFar - processed))}`,
+          });
+        const ticker = setInterval(refresh, 1_000);
         const startedAt = Date.now();
-        const replay = await replayRecords(kafka, sourceRecords(replaySource), {
-          topic: config.topics.input,
-          limit: options.events,
-          ...(options.rate > 0 ? { rate: options.rate } : {}),
-          onProgress: (sent) => {
-            producedBar.update(sent);
-            scoredBar.update(processed);
-          },
-        });
-        producedBar.setTotal(replay.sent);
-        scoredBar.setTotal(replay.sent);
-        const deadline = Date.now() + 180_000;
-        while (processed < replay.sent && Date.now() < deadline) {
-          scoredBar.update(processed);
-          await new Promise((done) => setTimeout(done, 200));
+        let replay: Awaited<ReturnType<typeof replayRecords>>;
+        try {
+          replay = await replayRecords(kafka, sourceRecords(replaySource), {
+            topic: config.topics.input,
+            limit: options.events,
+            ...(options.rate > 0 ? { rate: options.rate } : {}),
+            onProgress: (sent) => {
+              sentSoFar = sent;
+              producedBar.update(sent);
+            },
+          });
+          producedBar.setTotal(replay.sent);
+          scoredBar.setTotal(replay.sent);
+          const deadline = Date.now() + 180_000;
+          while (processed < replay.sent && Date.now() < deadline) {
+            await new Promise((done) => setTimeout(done, 200));
+          }
+          refresh();
+        } finally {
+          clearInterval(ticker);
+          bars.stop();
         }
-        scoredBar.update(processed);
-        bars.stop();
         const seconds = (Date.now() - startedAt) / 1000;
         latencies.sort((a, b) => a - b);
         console.log('\nsummary');
@@ -155,6 +203,18 @@ export function registerDemoCommand(program: Command): void {
         );
         console.log(`  model            ${worker.modelVersion}`);
         if (processed < replay.sent) process.exitCode = 1;
+        if (hooks.insights) {
+          const insights = await hooks.insights({
+            config,
+            modelVersion: worker.modelVersion,
+            eventsSent: replay.sent,
+            scored,
+            deadLettered: invalid,
+            startedAtMs: startedAt,
+            endedAtMs: Date.now(),
+          });
+          for (const line of formatInsights(insights)) console.log(line);
+        }
       } finally {
         await worker?.stop();
         if (!options.keepStack && stack.started.length > 0) {

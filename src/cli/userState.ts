@@ -1,7 +1,7 @@
 import type { Config } from '../config.js';
 import { userIdMapper } from '../events/userIds.js';
 import type { WindowEntry } from '../features/windowEntry.js';
-import { WindowStore } from '../features/windowStore.js';
+import { WindowStore, windowOptions } from '../features/windowStore.js';
 import { createRedis } from '../infra/redis.js';
 import { createLogger } from '../logger.js';
 import { initBackend } from '../model/backend.js';
@@ -28,13 +28,7 @@ export async function readUserState(
   const redis = createRedis(config.redis, 'seqscore-user-state', createLogger(config.logLevel));
   let window: WindowEntry[];
   try {
-    const windows = new WindowStore(redis, {
-      keyPrefix: config.redis.keyPrefix,
-      size: config.window.size,
-      dedupeIds: config.window.dedupeIds,
-      ttlMs: config.window.ttlMs,
-      latenessMs: config.window.latenessMs,
-    });
+    const windows = new WindowStore(redis, windowOptions(config));
     window = await windows.read(userIdMapper(config.userIdKey)(user));
   } finally {
     redis.disconnect();

@@ -9,9 +9,12 @@ export interface IdVocabularyJson {
   buckets: number;
 }
 
-/** FNV-1a: fast, stable across runs and platforms, good enough spread for bucketing. */
-export function fnv1a(text: string): number {
-  let hash = 0x811c9dc5;
+/**
+ * FNV-1a: fast, stable across runs and platforms, good enough spread for bucketing. Another offset
+ * basis gives an independent hash, for when 32 bits are too few.
+ */
+export function fnv1a(text: string, basis = 0x811c9dc5): number {
+  let hash = basis;
   for (let i = 0; i < text.length; i++) {
     hash ^= text.charCodeAt(i);
     hash = Math.imul(hash, 0x01000193);

@@ -1,20 +1,7 @@
 /**
- * Redis key names. Each user's keys share the hash tag `{userId}`, so on Redis Cluster they land in
- * one slot and a script may touch them together.
+ * Redis key names. A user's state is one key whose hash tag is `{userId}`, so on Redis Cluster each
+ * user's key lands in a slot of its own choosing and users spread over the shards.
  */
-export interface UserKeys {
-  window: string;
-  seen: string;
-  outcomes: string;
-  meta: string;
-}
-
-export function userKeys(prefix: string, userId: string): UserKeys {
-  const base = `${prefix}:u:{${userId}}`;
-  return { window: `${base}:win`, seen: `${base}:seen`, outcomes: `${base}:out`, meta: `${base}:meta` };
-}
-
-/** Every key that holds something about one user, for erasure. */
-export function allUserKeys(keys: UserKeys): string[] {
-  return [keys.window, keys.seen, keys.outcomes, keys.meta];
+export function userStateKey(prefix: string, userId: string): string {
+  return `${prefix}:u:{${userId}}`;
 }

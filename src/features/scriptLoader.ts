@@ -36,8 +36,9 @@ export function loadScripts(directory: URL): Map<string, LuaScript> {
   return scripts;
 }
 
-type ScriptCommand = (...args: (string | number)[]) => Promise<unknown>;
-type QueuedScriptCommand = (...args: (string | number)[]) => ChainableCommander;
+type ScriptArgument = string | number | Buffer;
+type ScriptCommand = (...args: ScriptArgument[]) => Promise<unknown>;
+type QueuedScriptCommand = (...args: ScriptArgument[]) => ChainableCommander;
 
 export class ScriptLoader {
   private scripts: Map<string, LuaScript> | undefined;
@@ -59,7 +60,8 @@ export class ScriptLoader {
   }
 
   private lookup<T>(target: object, name: string): T {
-    if (!this.all().has(name)) throw new ScriptLoaderError(`no Lua script named "${name}"`);
+    if (!this.all().has(name.replace(/Buffer$/, '')))
+      throw new ScriptLoaderError(`no Lua script named "${name}"`);
     return (target as Record<string, unknown>)[name] as T;
   }
 
@@ -79,6 +81,12 @@ export class ScriptLoader {
   /** The script as a command queued on a pipeline made by pipeline(). */
   queued(pipeline: ChainableCommander, name: string): QueuedScriptCommand {
     return this.lookup<QueuedScriptCommand>(pipeline, name).bind(pipeline);
+  }
+
+  /** Like queued(), but its string replies come back as Buffers: for binary values. */
+  queuedBuffer(pipeline: ChainableCommander, name: string): QueuedScriptCommand {
+    this.lookup<QueuedScriptCommand>(pipeline, name);
+    return this.lookup<QueuedScriptCommand>(pipeline, `${name}Buffer`).bind(pipeline);
   }
 }
 

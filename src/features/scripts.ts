@@ -1,5 +1,4 @@
 import type { Redis } from 'ioredis';
-import type { UserKeys } from './keys.js';
 import { type ScriptLoader, scriptLoader } from './scriptLoader.js';
 
 /**
@@ -7,66 +6,18 @@ import { type ScriptLoader, scriptLoader } from './scriptLoader.js';
  * replies into typed results, so callers never see raw Redis replies.
  */
 
-export interface ScriptEvent {
-  eventId: string;
-  offset: string;
-  tsMs: number;
-  entry: string;
-  /** What to store for the event if it turns out new (commit only). */
-  outcome?: string;
+export interface StateWrite {
+  key: string;
+  /** The version bytes of the state the write was decided on ('' for none). */
+  expected: Buffer;
+  state: Buffer;
 }
 
-export interface UserCall {
-  keys: UserKeys;
-  /** One user's events in input order, each eventId once. */
-  events: readonly ScriptEvent[];
-}
-
-export interface StateLimits {
-  windowSize: number;
-  remembered: number;
-  ttlMs: number;
-  latenessMs: number;
-}
-
-export type PlannedResult =
-  | { kind: 'new'; history: string[]; placed: boolean }
-  | { kind: 'remembered'; outcome: string }
-  | { kind: 'forgotten' }
-  | { kind: 'late'; record: string };
-
-export interface UserPlan {
-  version: number;
-  results: PlannedResult[];
-}
+/** Written, or the user's current state (null: none) when it changed since it was read. */
+export type WriteResult = { written: true } | { written: false; current: Buffer | null };
 
 export class RedisScriptError extends Error {
   override readonly name = 'RedisScriptError';
-}
-
-function unexpected(raw: unknown): RedisScriptError {
-  return new RedisScriptError(
-    `userEvents returned an unexpected reply: ${JSON.stringify(raw)?.slice(0, 120)}`,
-  );
-}
-
-function toPlannedResult(raw: unknown): PlannedResult {
-  if (!Array.isArray(raw)) throw unexpected(raw);
-  const [status, payload, placed] = raw as [unknown, unknown, unknown];
-  if (status === 1 && Array.isArray(payload)) {
-    return { kind: 'new', history: payload as string[], placed: placed === 1 };
-  }
-  if (status === 2 && typeof payload === 'string') return { kind: 'remembered', outcome: payload };
-  if (status === 3) return { kind: 'forgotten' };
-  if (status === 4 && typeof payload === 'string') return { kind: 'late', record: payload };
-  throw unexpected(raw);
-}
-
-function toUserPlan(raw: unknown, expected: number): UserPlan {
-  if (!Array.isArray(raw) || typeof raw[0] !== 'number' || !Array.isArray(raw[1])) throw unexpected(raw);
-  const results = (raw[1] as unknown[]).map(toPlannedResult);
-  if (results.length !== expected) throw unexpected(raw);
-  return { version: raw[0], results };
 }
 
 export class Scripts {
@@ -75,71 +26,44 @@ export class Scripts {
     private readonly loader: ScriptLoader = scriptLoader,
   ) {}
 
-  /** Works out, without writing, what each user's events would do: one round trip for all users. */
-  async plan(calls: readonly UserCall[], limits: StateLimits, source: string): Promise<UserPlan[]> {
-    const replies = await this.run(
-      calls.map((call) => ({ ...call, version: '' })),
-      'plan',
-      limits,
-      source,
-    );
-    return replies.map((raw, i) => toUserPlan(raw, calls[i]?.events.length ?? 0));
-  }
-
-  /**
-   * Applies each user's events with the outcomes to store, if that user's state is still at the
-   * planned version; false for a user whose state has changed in between (plan that user again).
-   */
-  async commit(
-    calls: readonly (UserCall & { version: number })[],
-    limits: StateLimits,
-    source: string,
-  ): Promise<boolean[]> {
-    const replies = await this.run(
-      calls.map((call) => ({ ...call, version: String(call.version) })),
-      'commit',
-      limits,
-      source,
-    );
-    return replies.map((raw) => {
-      if (raw !== 0 && raw !== 1) throw unexpected(raw);
-      return raw === 1;
-    });
-  }
-
-  private async run(
-    calls: readonly (UserCall & { version: string })[],
-    mode: 'plan' | 'commit',
-    limits: StateLimits,
-    source: string,
-  ): Promise<unknown[]> {
-    if (calls.length === 0) return [];
-    const pipeline = this.loader.pipeline(this.client);
-    const userEvents = this.loader.queued(pipeline, 'userEvents');
-    for (const call of calls) {
-      const args: (string | number)[] = [
-        call.keys.window,
-        call.keys.seen,
-        call.keys.outcomes,
-        call.keys.meta,
-        mode,
-        call.version,
-        limits.windowSize,
-        limits.remembered,
-        limits.ttlMs,
-        limits.latenessMs,
-        source,
-      ];
-      for (const event of call.events) {
-        args.push(event.eventId, event.offset, event.tsMs, event.entry, event.outcome ?? '');
-      }
-      userEvents(...args);
-    }
-    const results = await pipeline.exec();
-    if (results === null) throw new RedisScriptError('the userEvents pipeline was discarded');
-    return results.map(([error, raw]) => {
-      if (error) throw new RedisScriptError(`userEvents (${mode}) failed: ${error.message}`);
+  /** Reads many users' states: one round trip. */
+  async read(keys: readonly string[]): Promise<(Buffer | null)[]> {
+    if (keys.length === 0) return [];
+    const pipeline = this.client.pipeline();
+    for (const key of keys) pipeline.getBuffer(key);
+    return this.exec(pipeline, 'read', (raw) => {
+      if (raw !== null && !Buffer.isBuffer(raw)) throw this.unexpected('read', raw);
       return raw;
     });
+  }
+
+  /** Compare-and-set of many users' states: one round trip. */
+  async write(writes: readonly StateWrite[], ttlMs: number): Promise<WriteResult[]> {
+    if (writes.length === 0) return [];
+    const pipeline = this.loader.pipeline(this.client);
+    const commit = this.loader.queuedBuffer(pipeline, 'commitUserState');
+    for (const write of writes) commit(write.key, write.expected, write.state, ttlMs);
+    return this.exec(pipeline, 'commitUserState', (raw): WriteResult => {
+      if (raw === 1) return { written: true };
+      if (raw === null || Buffer.isBuffer(raw)) return { written: false, current: raw };
+      throw this.unexpected('commitUserState', raw);
+    });
+  }
+
+  private async exec<T>(
+    pipeline: ReturnType<Redis['pipeline']>,
+    what: string,
+    parse: (raw: unknown) => T,
+  ): Promise<T[]> {
+    const results = await pipeline.exec();
+    if (results === null) throw new RedisScriptError(`the ${what} pipeline was discarded`);
+    return results.map(([error, raw]) => {
+      if (error) throw new RedisScriptError(`${what} failed: ${error.message}`);
+      return parse(raw);
+    });
+  }
+
+  private unexpected(what: string, raw: unknown): RedisScriptError {
+    return new RedisScriptError(`${what} returned an unexpected reply: ${String(raw).slice(0, 120)}`);
   }
 }

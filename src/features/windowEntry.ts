@@ -1,39 +1,152 @@
+import type { ActionVocabulary } from '../events/actionVocabulary.js';
+import { idBytes, isNumericId, readId, readVarint, varintBytes } from '../events/binaryIds.js';
 import type { UserEvent } from '../events/event.js';
 
-/** One event as kept in a user's window: what the model needs, and the eventId for audits. */
+/** One event as kept in a user's window: what the model needs. Times are whole seconds. */
 export interface WindowEntry {
-  eventId: string;
   itemId: string;
   categoryId: string | null;
   action: string;
   tsMs: number;
 }
 
-type EncodedEntry = [string, string, string | null, string, number];
-
 export function toWindowEntry(event: UserEvent): WindowEntry {
   return {
-    eventId: event.eventId,
     itemId: event.itemId,
     categoryId: event.categoryId ?? null,
     action: event.action,
-    tsMs: event.tsMs,
+    tsMs: Math.floor(event.tsMs / 1000) * 1000,
   };
 }
 
 /**
- * A JSON array rather than an object: the field names would be most of the bytes. The event time
- * stays the last element: lua/userEvents-4.lua reads it from there to order the window.
+ * A window is a byte string of entries, oldest first, sized for Redis memory (about 12 bytes an
+ * entry with numeric ids, against about 60 as JSON):
+ *
+ *   varint  seconds since the previous entry (the oldest entry's own value is never read)
+ *   u8      action index (bits 0-3) | item is a u32 (bit 4) | category is a u32 (bit 5) | no category (bit 6)
+ *   id      item: u32 when the id is a decimal integer below 2^32, else varint length + UTF-8
+ *   id      category, likewise, absent when bit 6 is set
+ *   trailer the entry's length in bytes: one byte below 255, else u16 then 255
+ *
+ * The trailer lets a reader walk back from the newest entry, whose time the caller keeps: reading the
+ * last n entries costs O(n), however long the window is.
  */
-export function encodeWindowEntry(entry: WindowEntry): string {
-  const encoded: EncodedEntry = [entry.eventId, entry.itemId, entry.categoryId, entry.action, entry.tsMs];
-  return JSON.stringify(encoded);
+const NUMERIC_ITEM = 0x10;
+const NUMERIC_CATEGORY = 0x20;
+const NO_CATEGORY = 0x40;
+const ACTION_BITS = 0x0f;
+export const MAX_ACTIONS = ACTION_BITS + 1;
+/** Encodes one entry; `gapSeconds` is the time since the entry before it. */
+export function encodeEntry(entry: WindowEntry, gapSeconds: number, actions: ActionVocabulary): Buffer {
+  const action = actions.indexOf(entry.action);
+  if (action === undefined || action >= MAX_ACTIONS) {
+    throw new Error(`action "${entry.action}" cannot be stored: not one of the first ${MAX_ACTIONS} actions`);
+  }
+  let flags = action;
+  if (isNumericId(entry.itemId)) flags |= NUMERIC_ITEM;
+  if (entry.categoryId === null) flags |= NO_CATEGORY;
+  else if (isNumericId(entry.categoryId)) flags |= NUMERIC_CATEGORY;
+  const body = [
+    ...varintBytes(Math.max(0, gapSeconds)),
+    flags,
+    ...idBytes(entry.itemId),
+    ...(entry.categoryId === null ? [] : idBytes(entry.categoryId)),
+  ];
+  const length = body.length + 1;
+  if (length < 255) return Buffer.from([...body, length]);
+  const total = body.length + 3;
+  return Buffer.from([...body, (total >>> 8) & 0xff, total & 0xff, 255]);
 }
 
-export function decodeWindowEntry(text: string): WindowEntry {
-  const value: unknown = JSON.parse(text);
-  if (!Array.isArray(value) || value.length !== 5)
-    throw new Error(`malformed window entry: ${text.slice(0, 80)}`);
-  const [eventId, itemId, categoryId, action, tsMs] = value as EncodedEntry;
-  return { eventId, itemId, categoryId, action, tsMs };
+/** Byte position where the entry ending at `end` starts. */
+function entryStart(window: Buffer, end: number): number {
+  const trailer = window[end - 1];
+  if (trailer === undefined) throw new Error('truncated window');
+  return end - (trailer < 255 ? trailer : window.readUInt16BE(end - 3));
+}
+
+interface DecodedEntry {
+  gapSeconds: number;
+  action: number;
+  itemId: string;
+  categoryId: string | null;
+}
+
+function decodeEntryAt(window: Buffer, start: number): DecodedEntry {
+  const gap = readVarint(window, start);
+  const flags = window[gap.next] as number;
+  const item = readId(window, gap.next + 1, (flags & NUMERIC_ITEM) !== 0);
+  const categoryId =
+    (flags & NO_CATEGORY) !== 0 ? null : readId(window, item.next, (flags & NUMERIC_CATEGORY) !== 0).id;
+  return { gapSeconds: gap.value, action: flags & ACTION_BITS, itemId: item.id, categoryId };
+}
+
+/**
+ * The last `limit` entries of the window's first `end` bytes, oldest first. `newestSeconds` is the
+ * time of the entry that ends at `end`.
+ */
+export function readEntries(
+  window: Buffer,
+  end: number,
+  newestSeconds: number,
+  limit: number,
+  actions: ActionVocabulary,
+): WindowEntry[] {
+  const entries: WindowEntry[] = [];
+  let position = end;
+  let seconds = newestSeconds;
+  while (position > 0 && entries.length < limit) {
+    const start = entryStart(window, position);
+    const decoded = decodeEntryAt(window, start);
+    entries.push({
+      itemId: decoded.itemId,
+      categoryId: decoded.categoryId,
+      action: actions.actions[decoded.action] ?? 'unknown',
+      tsMs: seconds * 1000,
+    });
+    seconds -= decoded.gapSeconds;
+    position = start;
+  }
+  return entries.reverse();
+}
+
+/** The window's entries' byte ranges, oldest first. */
+export function entryBounds(window: Buffer): { start: number; end: number }[] {
+  const bounds: { start: number; end: number }[] = [];
+  let position = window.length;
+  while (position > 0) {
+    const start = entryStart(window, position);
+    bounds.push({ start, end: position });
+    position = start;
+  }
+  return bounds.reverse();
+}
+
+/** Encodes entries in time order into a window. */
+export function encodeWindow(entries: readonly WindowEntry[], actions: ActionVocabulary): Buffer {
+  return Buffer.concat(
+    entries.map((entry, i) => {
+      const previous = entries[i - 1];
+      return encodeEntry(entry, previous ? (entry.tsMs - previous.tsMs) / 1000 : 0, actions);
+    }),
+  );
+}
+
+/** Byte position just after the entry that starts at `start`. */
+export function entryEnd(window: Buffer, start: number): number {
+  const gap = readVarint(window, start);
+  const flags = window[gap.next] as number;
+  const item = readId(window, gap.next + 1, (flags & NUMERIC_ITEM) !== 0);
+  const body =
+    (flags & NO_CATEGORY) !== 0
+      ? item.next
+      : readId(window, item.next, (flags & NUMERIC_CATEGORY) !== 0).next;
+  const bodyLength = body - start;
+  return start + (bodyLength + 1 < 255 ? bodyLength + 1 : bodyLength + 3);
+}
+
+/** The gap stored in the entry that starts at `start`. */
+export function entryGapSeconds(window: Buffer, start: number): number {
+  return readVarint(window, start).value;
 }

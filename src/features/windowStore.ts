@@ -1,8 +1,29 @@
 import type { Redis } from 'ioredis';
+import type { Config } from '../config.js';
+import { ActionVocabulary } from '../events/actionVocabulary.js';
 import type { UserEvent } from '../events/event.js';
-import { allUserKeys, type UserKeys, userKeys } from './keys.js';
-import { type ScriptEvent, Scripts, type StateLimits, type UserPlan } from './scripts.js';
-import { decodeWindowEntry, encodeWindowEntry, toWindowEntry, type WindowEntry } from './windowEntry.js';
+import { userStateKey } from './keys.js';
+import { Scripts } from './scripts.js';
+import {
+  applyEvents,
+  decodeLateness,
+  type Lateness,
+  type StateLimits,
+  sourceHash,
+  type Transition,
+  withOutcomes,
+} from './stateTransition.js';
+import {
+  decodeState,
+  emptyState,
+  encodeState,
+  StateFormatError,
+  type UserState,
+  versionOf,
+} from './userState.js';
+import { readEntries, type WindowEntry } from './windowEntry.js';
+
+export type { Lateness } from './stateTransition.js';
 
 export interface WindowOptions {
   keyPrefix: string;
@@ -11,8 +32,26 @@ export interface WindowOptions {
   ttlMs: number;
   /** Events older than the user's newest by more than this are rejected as too late. */
   latenessMs: number;
-  /** Called with the number of users whose state changed between plan and commit. */
+  actions: ActionVocabulary;
+  /** Users whose state this process keeps a copy of, to skip the read; 0 reads every time. */
+  cacheUsers: number;
+  /** Called with the number of users whose state changed between read and write. */
   onConflict?: (users: number) => void;
+  /** Called for a user whose stored state cannot be read; it starts again from nothing. */
+  onCorrupt?: (userId: string, error: StateFormatError) => void;
+}
+
+/** The store's options as the configuration sets them. */
+export function windowOptions(config: Config): WindowOptions {
+  return {
+    keyPrefix: config.redis.keyPrefix,
+    size: config.window.size,
+    dedupeIds: config.window.dedupeIds,
+    ttlMs: config.window.ttlMs,
+    latenessMs: config.window.latenessMs,
+    actions: new ActionVocabulary(config.events.actions, config.events.aliases),
+    cacheUsers: config.window.cacheUsers,
+  };
 }
 
 export interface SourcedEvent {
@@ -21,81 +60,88 @@ export interface SourcedEvent {
   offset: string;
 }
 
-/** Why an event was too late: older than the newest event by more than the bound, or than a full window. */
-export interface Lateness {
-  kind: 'lateness' | 'window';
-  /** The newest event time (lateness), or the oldest event time in the full window (window). */
-  referenceMs: number;
-}
-
 export type StateOutcome =
   /** Applied now; `outcome` is what the caller computed for it and is now stored with it. */
-  | { status: 'applied'; outcome: string; placed: boolean }
-  /** Applied before (a replay or a duplicate eventId); `outcome` is what was stored then. */
-  | { status: 'remembered'; outcome: string }
+  | { status: 'applied'; outcome: Buffer; placed: boolean }
+  /** Applied in the user's last commit (a replay or a duplicate eventId): what was stored then. */
+  | { status: 'remembered'; outcome: Buffer }
   /** Not applied: too late to place in the window. `replayed` when this was decided before. */
   | { status: 'late'; lateness: Lateness; replayed: boolean }
-  /** Applied before, but so long ago that its eventId and outcome are forgotten. */
+  /** Applied before, longer ago than its outcome is kept. */
   | { status: 'forgotten' };
 
 export interface NewEvent {
   event: UserEvent;
-  /** The event's history: the window up to and including it, oldest first. */
-  history: WindowEntry[];
+  /** Inserted before newer events: it arrived out of order. */
+  placed: boolean;
+  /** The last `limit` window entries up to and including this event, oldest first. */
+  history: (limit: number) => WindowEntry[];
 }
 
-/** Computes what to store with each new event (its score), from its history. */
-export type OutcomeFn = (events: readonly NewEvent[]) => string[] | Promise<string[]>;
+/** One user's new events of a batch, in the order they were applied, with the stored model state. */
+export interface PendingUser {
+  userId: string;
+  /** What the scorer stored last time (empty when nothing). */
+  modelState: Buffer;
+  events: NewEvent[];
+}
+
+export interface UserDecision {
+  /** What to store with each new event (its score), in order. */
+  outcomes: Buffer[];
+  /** The model state to store; null keeps the stored one. */
+  modelState: Buffer | null;
+}
+
+export type DecideFn = (users: readonly PendingUser[]) => UserDecision[] | Promise<UserDecision[]>;
 
 export class StateConflictError extends Error {
   override readonly name = 'StateConflictError';
 }
 
-/** How often a user whose state keeps changing under us is planned again before the batch fails. */
+/** How often a user whose state keeps changing under us is decided again before the batch fails. */
 const MAX_ATTEMPTS = 5;
-const LATE_RECORD = /^late:(lateness|window):(\d+)$/;
-
-function parseLate(record: string): Lateness | undefined {
-  const match = LATE_RECORD.exec(record);
-  return match ? { kind: match[1] as Lateness['kind'], referenceMs: Number(match[2]) } : undefined;
-}
 
 interface UserGroup {
-  keys: UserKeys;
+  userId: string;
+  key: string;
   /** Indexes into the caller's events of this user's first occurrences of each eventId. */
   indexes: number[];
-  events: ScriptEvent[];
+  events: { event: UserEvent; offset: number }[];
+  /** The state as last read or cached; undefined until read. */
+  stored?: Buffer | null;
 }
 
 /**
- * Each user's rolling window of recent events, with the outcomes of the events it remembers, kept
- * in Redis. Each user's events of a batch are planned, then committed atomically together with the
- * outcomes computed from the plan; see lua/userEvents-4.lua.
+ * Each user's state (rolling window, recurrent model state, what recent events were answered with)
+ * as one Redis string. A batch reads the states it has no copy of (one pipeline), decides every
+ * user's change and scores in memory, then writes them all with a compare-and-set (one pipeline,
+ * lua/commitUserState-1.lua). A user whose state changed in between (another worker after a
+ * rebalance, a stale copy) is decided again from the state the failed write returned.
  */
 export class WindowStore {
   private readonly scripts: Scripts;
   private readonly limits: StateLimits;
+  private readonly cache = new Map<string, Buffer>();
 
   constructor(
     private readonly client: Redis,
     private readonly options: WindowOptions,
   ) {
     this.scripts = new Scripts(client);
-    this.limits = {
-      windowSize: options.size,
-      remembered: options.dedupeIds,
-      ttlMs: options.ttlMs,
-      latenessMs: options.latenessMs,
-    };
+    this.limits = { windowSize: options.size, dedupeIds: options.dedupeIds, latenessMs: options.latenessMs };
   }
 
-  /**
-   * Applies events from one topic partition (`source`), in order. Events of one user go to Redis
-   * as one call; `decide` is asked for the outcome of every new event before anything is written.
-   */
-  async apply(events: readonly SourcedEvent[], source: string, decide: OutcomeFn): Promise<StateOutcome[]> {
+  /** Applies events from one topic partition (`source`), in order. */
+  async apply(events: readonly SourcedEvent[], source: string, decide: DecideFn): Promise<StateOutcome[]> {
     const outcomes: (StateOutcome | undefined)[] = new Array(events.length);
     const { groups, repeats } = this.group(events);
+    const uncached = groups.filter((group) => group.stored === undefined);
+    const read = await this.scripts.read(uncached.map((group) => group.key));
+    uncached.forEach((group, i) => {
+      group.stored = read[i] ?? null;
+    });
+    const sourceId = sourceHash(source);
     let pending = groups;
     for (let attempt = 1; pending.length > 0; attempt++) {
       if (attempt > MAX_ATTEMPTS) {
@@ -103,37 +149,47 @@ export class WindowStore {
           `the state of ${pending.length} users kept changing during ${MAX_ATTEMPTS} attempts to apply a batch`,
         );
       }
-      const plans = await this.scripts.plan(pending, this.limits, source);
-      const scored = await this.decideNew(events, pending, plans, decide);
-      const committed = await this.scripts.commit(
+      const transitions = pending.map((group) =>
+        applyEvents(this.decode(group), group.events, this.limits, sourceId, this.options.actions),
+      );
+      const states = await this.decideAll(pending, transitions, decide);
+      const encoded = states.map(encodeState);
+      const written = await this.scripts.write(
         pending.map((group, g) => ({
-          keys: group.keys,
-          version: (plans[g] as UserPlan).version,
-          events: group.events.map((event, e) => ({ ...event, outcome: scored.get(`${g}/${e}`) ?? '' })),
+          key: group.key,
+          expected: versionOf(group.stored ?? null),
+          state: encoded[g] as Buffer,
         })),
-        this.limits,
-        source,
+        this.options.ttlMs,
       );
       const conflicted: UserGroup[] = [];
       pending.forEach((group, g) => {
-        if (!committed[g]) {
+        const result = written[g];
+        if (!result?.written) {
+          group.stored = result ? result.current : null;
+          this.forget(group.key);
           conflicted.push(group);
           return;
         }
-        (plans[g] as UserPlan).results.forEach((result, e) => {
+        this.remember(group.key, encoded[g] as Buffer);
+        const state = states[g] as UserState;
+        const transition = transitions[g] as Transition;
+        transition.results.forEach((entry, e) => {
           const index = group.indexes[e] as number;
-          if (result.kind === 'new') {
+          if (entry.kind === 'new') {
+            const at = transition.recorded.indexOf(e);
             outcomes[index] = {
               status: 'applied',
-              outcome: scored.get(`${g}/${e}`) ?? '',
-              placed: result.placed,
+              outcome: (state.outcomes[at] as { outcome: Buffer }).outcome,
+              placed: entry.placed,
             };
-          } else if (result.kind === 'late') {
-            outcomes[index] = this.late(result.record, false);
-          } else if (result.kind === 'remembered') {
-            outcomes[index] = result.outcome.startsWith('late:')
-              ? this.late(result.outcome, true)
-              : { status: 'remembered', outcome: result.outcome };
+          } else if (entry.kind === 'late') {
+            outcomes[index] = { status: 'late', lateness: entry.lateness, replayed: false };
+          } else if (entry.kind === 'remembered') {
+            const lateness = decodeLateness(entry.outcome);
+            outcomes[index] = lateness
+              ? { status: 'late', lateness, replayed: true }
+              : { status: 'remembered', outcome: entry.outcome };
           } else {
             outcomes[index] = { status: 'forgotten' };
           }
@@ -146,15 +202,77 @@ export class WindowStore {
     return outcomes as StateOutcome[];
   }
 
+  /** The user's current window, oldest first, and the model state stored with it. */
+  async readState(userId: string): Promise<{ window: WindowEntry[]; modelState: Buffer }> {
+    const [blob] = await this.scripts.read([userStateKey(this.options.keyPrefix, userId)]);
+    const state = blob ? decodeState(blob) : emptyState();
+    return { window: windowEntries(state, this.options.actions), modelState: state.model };
+  }
+
   /** The user's current window, oldest first. */
   async read(userId: string): Promise<WindowEntry[]> {
-    const entries = await this.client.lrange(userKeys(this.options.keyPrefix, userId).window, 0, -1);
-    return entries.map(decodeWindowEntry);
+    return (await this.readState(userId)).window;
   }
 
   /** Deletes everything stored about the user; returns how many keys existed. */
   erase(userId: string): Promise<number> {
-    return this.client.del(...allUserKeys(userKeys(this.options.keyPrefix, userId)));
+    const key = userStateKey(this.options.keyPrefix, userId);
+    this.forget(key);
+    return this.client.del(key);
+  }
+
+  private decode(group: UserGroup): UserState {
+    if (!group.stored) return emptyState();
+    try {
+      return decodeState(group.stored);
+    } catch (error) {
+      if (!(error instanceof StateFormatError)) throw error;
+      this.options.onCorrupt?.(group.userId, error);
+      return emptyState();
+    }
+  }
+
+  private async decideAll(
+    groups: readonly UserGroup[],
+    transitions: readonly Transition[],
+    decide: DecideFn,
+  ): Promise<UserState[]> {
+    const asking: number[] = [];
+    const users: PendingUser[] = [];
+    transitions.forEach((transition, g) => {
+      const events: NewEvent[] = [];
+      for (const [e, result] of transition.results.entries()) {
+        if (result.kind !== 'new') continue;
+        const group = groups[g] as UserGroup;
+        events.push({
+          event: (group.events[e] as { event: UserEvent }).event,
+          placed: result.placed,
+          history: result.history,
+        });
+      }
+      if (events.length === 0) return;
+      asking.push(g);
+      users.push({ userId: (groups[g] as UserGroup).userId, modelState: transition.next.model, events });
+    });
+    const decisions = users.length > 0 ? await decide(users) : [];
+    if (decisions.length !== users.length) {
+      throw new Error(`expected decisions for ${users.length} users, got ${decisions.length}`);
+    }
+    const states = transitions.map((transition) => withOutcomes(transition, new Map(), null));
+    asking.forEach((g, u) => {
+      const transition = transitions[g] as Transition;
+      const decision = decisions[u] as UserDecision;
+      const newIndexes = transition.results.flatMap((result, e) => (result.kind === 'new' ? [e] : []));
+      if (decision.outcomes.length !== newIndexes.length) {
+        throw new Error(`expected ${newIndexes.length} outcomes, got ${decision.outcomes.length}`);
+      }
+      states[g] = withOutcomes(
+        transition,
+        new Map(newIndexes.map((e, i) => [e, decision.outcomes[i] as Buffer])),
+        decision.modelState,
+      );
+    });
+    return states;
   }
 
   private group(events: readonly SourcedEvent[]): { groups: UserGroup[]; repeats: Map<number, number> } {
@@ -163,15 +281,13 @@ export class WindowStore {
     events.forEach(({ event, offset }, index) => {
       let group = byUser.get(event.userId);
       if (!group) {
-        group = {
-          keys: userKeys(this.options.keyPrefix, event.userId),
-          indexes: [],
-          events: [],
-          firstIndex: new Map(),
-        };
+        const key = userStateKey(this.options.keyPrefix, event.userId);
+        group = { userId: event.userId, key, indexes: [], events: [], firstIndex: new Map() };
+        const cached = this.cache.get(key);
+        if (cached) group.stored = cached;
         byUser.set(event.userId, group);
       }
-      // The script sees each eventId once per call; a repeat within the batch shares the first's outcome.
+      // Each eventId is decided once per batch; a repeat within the batch shares the first's outcome.
       const first = group.firstIndex.get(event.eventId);
       if (first !== undefined) {
         repeats.set(index, first);
@@ -179,47 +295,35 @@ export class WindowStore {
       }
       group.firstIndex.set(event.eventId, index);
       group.indexes.push(index);
-      group.events.push({
-        eventId: event.eventId,
-        offset,
-        tsMs: event.tsMs,
-        entry: encodeWindowEntry(toWindowEntry(event)),
-      });
+      group.events.push({ event, offset: Number(offset) });
     });
     return { groups: [...byUser.values()], repeats };
   }
 
-  private async decideNew(
-    events: readonly SourcedEvent[],
-    groups: readonly UserGroup[],
-    plans: readonly UserPlan[],
-    decide: OutcomeFn,
-  ): Promise<Map<string, string>> {
-    const positions: string[] = [];
-    const fresh: NewEvent[] = [];
-    plans.forEach((plan, g) => {
-      plan.results.forEach((result, e) => {
-        if (result.kind !== 'new') return;
-        const index = (groups[g] as UserGroup).indexes[e] as number;
-        positions.push(`${g}/${e}`);
-        fresh.push({
-          event: (events[index] as SourcedEvent).event,
-          history: result.history.map(decodeWindowEntry),
-        });
-      });
-    });
-    const decided = fresh.length > 0 ? await decide(fresh) : [];
-    if (decided.length !== fresh.length) {
-      throw new Error(`expected ${fresh.length} outcomes for new events, got ${decided.length}`);
+  private remember(key: string, blob: Buffer): void {
+    if (this.options.cacheUsers === 0) return;
+    this.cache.delete(key);
+    this.cache.set(key, blob);
+    if (this.cache.size > this.options.cacheUsers) {
+      const oldest = this.cache.keys().next().value as string;
+      this.cache.delete(oldest);
     }
-    return new Map(positions.map((position, i) => [position, decided[i] as string]));
   }
 
-  private late(record: string, replayed: boolean): StateOutcome {
-    const lateness = parseLate(record);
-    if (!lateness) throw new Error(`malformed lateness record: ${record.slice(0, 40)}`);
-    return { status: 'late', lateness, replayed };
+  private forget(key: string): void {
+    this.cache.delete(key);
   }
+}
+
+function windowEntries(state: UserState, actions: ActionVocabulary): WindowEntry[] {
+  if (state.newestMs === null) return [];
+  return readEntries(
+    state.window,
+    state.window.length,
+    Math.floor(state.newestMs / 1000),
+    state.windowCount,
+    actions,
+  );
 }
 
 function asRepeat(first: StateOutcome): StateOutcome {

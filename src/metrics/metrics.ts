@@ -4,6 +4,8 @@ import { REJECT_REASONS } from '../events/decoder.js';
 /** The stages of a micro-batch that can fail, as metric labels ('other': anything unexpected). */
 export const BATCH_STAGES = ['state', 'publish', 'other'] as const;
 export type BatchStage = (typeof BATCH_STAGES)[number];
+export const MODEL_SWAP_RESULTS = ['switched', 'refused'] as const;
+export const USER_STATE_REBUILD_REASONS = ['missing', 'version', 'reordered', 'corrupt'] as const;
 
 /**
  * Every metric seqscore exports, in one place, on a registry of its own so tests can make a fresh
@@ -93,13 +95,39 @@ export function createMetrics(registry: Registry = new Registry()) {
       labelNames: ['topic', 'partition'] as const,
       registers,
     }),
+    userStateRebuilds: new Counter({
+      name: 'seqscore_user_state_rebuilds_total',
+      help: "Users whose recurrent state was rebuilt from their window: none stored, another model's, out-of-order events, or unreadable.",
+      labelNames: ['reason'] as const,
+      registers,
+    }),
     modelInfo: new Gauge({
       name: 'seqscore_model_info',
       help: 'The model in use (value 1), with its version, architecture and TensorFlow.js backend.',
       labelNames: ['version', 'architecture', 'backend'] as const,
       registers,
     }),
+    modelEvaluation: new Gauge({
+      name: 'seqscore_model_evaluation',
+      help: "The model in use's offline evaluation, by metric (e.g. next_action_f1, churn_auc).",
+      labelNames: ['metric'] as const,
+      registers,
+    }),
+    modelSwaps: new Counter({
+      name: 'seqscore_model_swaps_total',
+      help: 'Promoted models this worker switched to, or refused (unreadable or incompatible) and kept its model.',
+      labelNames: ['result'] as const,
+      registers,
+    }),
+    redisErrors: new Counter({
+      name: 'seqscore_redis_errors_total',
+      help: 'Redis calls that failed, by operation.',
+      labelNames: ['operation'] as const,
+      registers,
+    }),
   };
+  for (const result of MODEL_SWAP_RESULTS) metrics.modelSwaps.labels(result).inc(0);
+  for (const reason of USER_STATE_REBUILD_REASONS) metrics.userStateRebuilds.labels(reason).inc(0);
   for (const reason of REJECT_REASONS) metrics.eventsInvalid.labels(reason).inc(0);
   for (const stage of BATCH_STAGES) metrics.batchRetries.labels(stage).inc(0);
   return metrics;

@@ -89,21 +89,26 @@ export function recurrentStep(
   return { h: tf.mul(tf.sigmoid(o), tf.tanh(c)), c };
 }
 
-function encodeRecurrent(
-  architecture: Exclude<Architecture, 'attention'>,
-  spec: EncoderSpec,
-  params: Params,
-  inputs: tf.Tensor3D,
-  mask: tf.Tensor2D,
-): tf.Tensor3D {
+/** Step inputs [batch, length, input] times enc.wx plus enc.b: what each recurrent step adds. */
+export function projectStepInputs(spec: EncoderSpec, params: Params, inputs: tf.Tensor3D): tf.Tensor3D {
   const [batch, length] = inputs.shape;
-  const projected = tf
+  return tf
     .add(
       tf.matMul(tf.reshape(inputs, [batch * length, spec.inputSize]), params.get('enc.wx')),
       params.get('enc.b'),
     )
     .reshape([batch, length, -1]);
-  const steps = tf.unstack(projected, 1) as tf.Tensor2D[];
+}
+
+function runRecurrent(
+  architecture: Exclude<Architecture, 'attention'>,
+  spec: EncoderSpec,
+  params: Params,
+  inputs: tf.Tensor3D,
+  mask: tf.Tensor2D,
+): { outputs: tf.Tensor2D[]; state: RecurrentState } {
+  const [batch] = inputs.shape;
+  const steps = tf.unstack(projectStepInputs(spec, params, inputs), 1) as tf.Tensor2D[];
   const masks = tf.unstack(tf.expandDims(mask, 2), 1) as tf.Tensor2D[];
   let state: RecurrentState = { h: tf.zeros([batch, spec.hiddenSize]) };
   if (architecture === 'lstm') state.c = tf.zeros([batch, spec.hiddenSize]);
@@ -119,7 +124,28 @@ function encodeRecurrent(
     };
     outputs.push(state.h);
   });
-  return tf.stack(outputs, 1) as tf.Tensor3D;
+  return { outputs, state };
+}
+
+function encodeRecurrent(
+  architecture: Exclude<Architecture, 'attention'>,
+  spec: EncoderSpec,
+  params: Params,
+  inputs: tf.Tensor3D,
+  mask: tf.Tensor2D,
+): tf.Tensor3D {
+  return tf.stack(runRecurrent(architecture, spec, params, inputs, mask).outputs, 1) as tf.Tensor3D;
+}
+
+/** A recurrent encoder's state after the last step: what scoring carries from one event to the next. */
+export function recurrentFinalState(
+  spec: EncoderSpec,
+  params: Params,
+  inputs: tf.Tensor3D,
+  mask: tf.Tensor2D,
+): RecurrentState {
+  if (spec.architecture === 'attention') throw new Error('the attention encoder has no recurrent state');
+  return runRecurrent(spec.architecture, spec, params, inputs, mask).state;
 }
 
 function layerNorm(x: tf.Tensor3D, gain: tf.Tensor, bias: tf.Tensor): tf.Tensor3D {

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import { encodeSequences, type SequenceEvent } from '../features/sequenceEncoding.js';
+import { type EncodedBatch, encodeSequences, type SequenceEvent } from '../features/sequenceEncoding.js';
+import type { ExploreShortlist } from './exploreShortlist.js';
 import { repeatCandidates } from './repeatCandidates.js';
 import { batchTensors, type SequenceModel } from './sequenceModel.js';
 
@@ -18,84 +19,112 @@ export interface Prediction {
   nextItems: ItemScore[];
 }
 
+/** The heads' inputs for n scored events: each one's state and query, and its history's keys. */
+export interface HeadInputs {
+  /** [n, headInputSize] */
+  states: tf.Tensor2D;
+  /** [n, R] */
+  query: tf.Tensor2D;
+  /** [n, length, R]: the history steps as repeat candidates; the last step is the scored event. */
+  keys: tf.Tensor3D;
+}
+
+/** Indexes of the k largest values of row (values[from .. from + width)), best first. */
+function topIndexes(values: Float32Array, from: number, width: number, k: number): number[] {
+  const best: number[] = [];
+  let floor = Number.NEGATIVE_INFINITY;
+  for (let i = 0; i < width; i++) {
+    const value = values[from + i] as number;
+    if (best.length === k && value <= floor) continue;
+    let position = best.length;
+    while (position > 0 && (values[from + (best[position - 1] as number)] as number) < value) position--;
+    best.splice(position, 0, i);
+    if (best.length > k) best.pop();
+    floor = values[from + (best[best.length - 1] as number)] as number;
+  }
+  return best;
+}
+
 /**
- * Scores histories with one forward pass and reads the heads at each history's last step. Next items
- * merge the two item heads: each history item gets the gate's share of its repeat attention, and the
- * most likely vocabulary items get the rest in proportion to the explore softmax. Hashed (rare) ids
- * take part through the repeat head only, since a bucket's probability belongs to no single item.
+ * Reads the heads for scored events. Next items merge the two item heads: each history item gets
+ * the gate's share of its repeat attention, and the most likely vocabulary items get the rest in
+ * proportion to the explore softmax. Hashed (rare) ids take part through the repeat head only,
+ * since a bucket's probability belongs to no single item. The explore softmax is read on the
+ * shortlist (see exploreShortlist.ts) instead of the whole vocabulary when one is given.
  */
-export function predictLast(
+export function readHeads(
   model: SequenceModel,
+  inputs: HeadInputs,
+  batch: EncodedBatch,
   histories: readonly (readonly SequenceEvent[])[],
   k: number,
+  shortlist?: ExploreShortlist,
 ): Prediction[] {
-  if (histories.length === 0) return [];
-  const batch = encodeSequences(histories, model.vocabularies, model.config.maxLength);
   const { batchSize, length } = batch;
-  const last = length - 1;
-  const candidates = repeatCandidates(batch, true);
   const frequentItems = model.vocabularies.items.frequent.length;
-  const vocabularySize = model.vocabularies.items.size;
-  const windowIndexes = Int32Array.from(
-    batch.items,
-    (index, at) => Math.floor(at / length) * vocabularySize + index,
-  );
-  const exploreCandidates = Math.min(frequentItems, k + length);
+  const candidates = repeatCandidates(batch, true);
+  const exploreWidth = shortlist ? shortlist.size : frequentItems;
+  const exploreCandidates = Math.min(exploreWidth, k + length);
   const outputs = tf.tidy(() => {
-    const inputs = batchTensors(batch);
-    const steps = model.steps(inputs);
-    const lastOf = (t: tf.Tensor3D) =>
-      tf.squeeze(tf.slice(t, [0, last, 0], [batchSize, 1, t.shape[2]]), [1]) as tf.Tensor2D;
-    const states = lastOf(steps.states);
-    const query = lastOf(steps.query);
     const asSteps = (t: tf.Tensor2D) => tf.expandDims(t, 1) as tf.Tensor3D;
-    const attention = tf.squeeze(tf.softmax(model.repeatLogits(asSteps(query), steps.keys, candidates)), [1]);
-    const explore = tf.softmax(model.exploreLogits(query));
-    // Only frequent ids (1..F) name one item each; skip padding (0) and the hashed buckets. A model
-    // whose vocabulary has no frequent item at all ranks by the repeat head alone.
-    const top =
-      exploreCandidates > 0
-        ? tf.topk(tf.slice(explore, [0, 1], [batchSize, frequentItems]), exploreCandidates)
-        : { values: tf.zeros([batchSize, 0]), indices: tf.zeros([batchSize, 0], 'int32') };
+    const states = asSteps(inputs.states);
+    const attention = tf.squeeze(
+      tf.softmax(model.repeatLogits(asSteps(inputs.query), inputs.keys, candidates)),
+      [1],
+    );
+    // Explore logits of the history's own items, then of the candidates for the top of the list.
+    const itemEmbeddings = tf.gather(
+      model.params.get('emb.item'),
+      tf.tensor2d(batch.items, [batchSize, length], 'int32'),
+    );
+    const historyLogits = tf.add(
+      tf.squeeze(tf.matMul(asSteps(inputs.query), itemEmbeddings, false, true), [1]),
+      tf.gather(model.params.get('head.item.bias'), tf.tensor2d(batch.items, [batchSize, length], 'int32')),
+    );
+    let exploreLogits: tf.Tensor2D;
+    let logNormalizer: tf.Tensor1D;
+    if (shortlist) {
+      exploreLogits = shortlist.logits(inputs.query);
+      logNormalizer = shortlist.logNormalizer(inputs.query, exploreLogits);
+    } else {
+      const all = model.exploreLogits(inputs.query);
+      exploreLogits = tf.slice(all, [0, 1], [batchSize, frequentItems]);
+      logNormalizer = tf.logSumExp(all, 1);
+    }
     return {
-      actions: tf.softmax(tf.squeeze(model.actionLogits(asSteps(states)), [1])).dataSync() as Float32Array,
-      churn: tf
-        .sigmoid(tf.squeeze(model.scalarHead(asSteps(states), 'churn'), [1]))
-        .dataSync() as Float32Array,
-      gate: tf.sigmoid(tf.squeeze(model.scalarHead(asSteps(states), 'gate'), [1])).dataSync() as Float32Array,
+      actions: tf.softmax(tf.squeeze(model.actionLogits(states), [1])).dataSync() as Float32Array,
+      churn: tf.sigmoid(tf.squeeze(model.scalarHead(states, 'churn'), [1])).dataSync() as Float32Array,
+      gate: tf.sigmoid(tf.squeeze(model.scalarHead(states, 'gate'), [1])).dataSync() as Float32Array,
       attention: attention.dataSync() as Float32Array,
-      // A flat gather: WASM's batched gather (batchDims=1) reads out of bounds in tfjs 4.22.
-      windowExplore: tf
-        .gather(tf.reshape(explore, [-1]), tf.tensor1d(windowIndexes, 'int32'))
-        .dataSync() as Float32Array,
-      topValues: top.values.dataSync() as Float32Array,
-      topIndexes: top.indices.dataSync() as Int32Array,
+      historyLogits: historyLogits.dataSync() as Float32Array,
+      exploreLogits: exploreLogits.dataSync() as Float32Array,
+      logNormalizer: logNormalizer.dataSync() as Float32Array,
     };
   });
   const actionCount = model.vocabularies.actions.size;
+  const items = model.vocabularies.items;
   return histories.map((history, b) => {
-    const gate = process.env.GATE ? Number(process.env.GATE) : (outputs.gate[b] as number);
+    const gate = outputs.gate[b] as number;
+    const logZ = outputs.logNormalizer[b] as number;
     const scores = new Map<string, number>();
     const add = (itemId: string, value: number) => scores.set(itemId, (scores.get(itemId) ?? 0) + value);
-    const kept = Math.min(history.length, model.config.maxLength);
+    const kept = Math.min(history.length, length);
     const padding = length - kept;
     const frequentSeen = new Set<string>();
     for (let j = 0; j < kept; j++) {
       const event = history[history.length - kept + j] as SequenceEvent;
       const at = b * length + padding + j;
       add(event.itemId, gate * (outputs.attention[at] as number));
-      const index = model.vocabularies.items.indexOf(event.itemId);
+      const index = items.indexOf(event.itemId);
       if (index <= frequentItems && !frequentSeen.has(event.itemId)) {
         frequentSeen.add(event.itemId);
-        add(event.itemId, (1 - gate) * (outputs.windowExplore[at] as number));
+        add(event.itemId, (1 - gate) * Math.exp((outputs.historyLogits[at] as number) - logZ));
       }
     }
-    for (let n = 0; n < exploreCandidates; n++) {
-      const itemId = model.vocabularies.items.valueAt(
-        (outputs.topIndexes[b * exploreCandidates + n] as number) + 1,
-      );
+    for (const n of topIndexes(outputs.exploreLogits, b * exploreWidth, exploreWidth, exploreCandidates)) {
+      const itemId = items.valueAt(shortlist ? (shortlist.itemIndex(n) as number) : n + 1);
       if (itemId === undefined || frequentSeen.has(itemId)) continue;
-      add(itemId, (1 - gate) * (outputs.topValues[b * exploreCandidates + n] as number));
+      add(itemId, (1 - gate) * Math.exp((outputs.exploreLogits[b * exploreWidth + n] as number) - logZ));
     }
     const nextItems = [...scores.entries()]
       .sort((x, y) => y[1] - x[1])
@@ -107,4 +136,27 @@ export function predictLast(
       nextItems,
     };
   });
+}
+
+/** Scores histories with one forward pass over every step and reads the heads at each last step. */
+export function predictLast(
+  model: SequenceModel,
+  histories: readonly (readonly SequenceEvent[])[],
+  k: number,
+  shortlist?: ExploreShortlist,
+): Prediction[] {
+  if (histories.length === 0) return [];
+  const batch = encodeSequences(histories, model.vocabularies, model.config.maxLength);
+  const { batchSize, length } = batch;
+  const inputs = tf.tidy(() => {
+    const steps = model.steps(batchTensors(batch));
+    const lastOf = (t: tf.Tensor3D) =>
+      tf.squeeze(tf.slice(t, [0, length - 1, 0], [batchSize, 1, t.shape[2]]), [1]) as tf.Tensor2D;
+    return { states: lastOf(steps.states), query: lastOf(steps.query), keys: steps.keys };
+  });
+  try {
+    return readHeads(model, inputs, batch, histories, k, shortlist);
+  } finally {
+    tf.dispose(inputs);
+  }
 }

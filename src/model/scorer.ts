@@ -1,5 +1,7 @@
 import type { SequenceEvent } from '../features/sequenceEncoding.js';
-import { type ItemScore, predictLast } from './inference.js';
+import { ExploreShortlist } from './exploreShortlist.js';
+import { IncrementalScorer, type StepCounts, type UserSteps } from './incrementalScorer.js';
+import { type ItemScore, type Prediction, predictLast } from './inference.js';
 import type { LoadedModel } from './modelFolder.js';
 
 export interface SequenceScore {
@@ -11,19 +13,35 @@ export interface SequenceScore {
   nextItems: ItemScore[];
 }
 
-/** Scores many users' histories with one forward pass of the model. */
+export interface UserScores {
+  scores: SequenceScore[];
+  /** The model state to store with the user's window; null keeps what is stored. */
+  modelState: Buffer | null;
+}
+
+export interface ScorerOptions {
+  topK: number;
+  /** Explore items scored exactly per event; 0 scores the whole vocabulary. */
+  exploreCandidates: number;
+}
+
+/** Scores users' new events: one recurrent step each from their stored states, batched over users. */
 export class Scorer {
   readonly version: string;
   readonly architecture: string;
   readonly churnHorizonMs: number;
+  private readonly shortlist: ExploreShortlist | undefined;
+  private readonly incremental: IncrementalScorer;
 
   constructor(
     private readonly loaded: LoadedModel,
-    private readonly topK: number,
+    private readonly options: ScorerOptions,
   ) {
     this.version = loaded.metadata.version;
     this.architecture = loaded.metadata.model.architecture;
     this.churnHorizonMs = loaded.metadata.churnHorizonMs;
+    this.shortlist = ExploreShortlist.build(loaded.model, options.exploreCandidates);
+    this.incremental = new IncrementalScorer(loaded.model, this.version, options.topK, this.shortlist);
   }
 
   /** Fails fast when the running configuration's actions differ from those the model was trained on. */
@@ -37,12 +55,30 @@ export class Scorer {
     }
   }
 
+  scoreUsers(users: readonly UserSteps[], counts?: StepCounts): UserScores[] {
+    return this.incremental.score(users, counts).map((user) => ({
+      scores: user.predictions.map((prediction) => this.named(prediction)),
+      modelState: user.modelState,
+    }));
+  }
+
+  /** Whole-sequence scoring of histories, as evaluation and explanations use it. */
   score(sequences: readonly (readonly SequenceEvent[])[]): SequenceScore[] {
+    return predictLast(this.loaded.model, sequences, this.options.topK, this.shortlist).map((prediction) =>
+      this.named(prediction),
+    );
+  }
+
+  dispose(): void {
+    this.shortlist?.dispose();
+  }
+
+  private named(prediction: Prediction): SequenceScore {
     const actions = this.loaded.model.vocabularies.actions.actions;
-    return predictLast(this.loaded.model, sequences, this.topK).map((prediction) => ({
+    return {
       nextAction: Object.fromEntries(actions.map((action, i) => [action, prediction.nextAction[i] ?? 0])),
       churn: prediction.churn,
       nextItems: prediction.nextItems,
-    }));
+    };
   }
 }

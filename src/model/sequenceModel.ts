@@ -157,33 +157,51 @@ export class SequenceModel {
   }
 
   /**
-   * Runs the encoder over every step; callers read the steps they need. In training, `dropout`
-   * zeroes a random share of the step inputs (a new pattern per seed): with a few events per item
-   * and user, the embeddings otherwise memorise the training data within two epochs.
+   * Each step's encoder input, the context the heads read next to the encoder state (the step's
+   * action, hour and time features), and each step as a repeat candidate. Keys describe a candidate
+   * by what was done with it and its category, not by its own item embedding: with a few events per
+   * item and user, item-level affinities only memorise the training data.
    */
-  steps(inputs: BatchTensors, dropout?: { rate: number; seed: number }): StepOutputs {
+  embed(inputs: BatchTensors): { stepInputs: tf.Tensor3D; context: tf.Tensor3D; keys: tf.Tensor3D } {
     const itemEmbeddings = tf.gather(this.params.get('emb.item'), inputs.items) as tf.Tensor3D;
     const categoryEmbeddings = tf.gather(this.params.get('emb.category'), inputs.categories) as tf.Tensor3D;
     const actionEmbeddings = tf.gather(this.params.get('emb.action'), inputs.actions) as tf.Tensor3D;
     const context = tf.concat(
       [actionEmbeddings, tf.gather(this.params.get('emb.hour'), inputs.hours) as tf.Tensor3D, inputs.numeric],
       2,
-    );
-    const stepInputs = tf.concat([itemEmbeddings, categoryEmbeddings, context], 2);
+    ) as tf.Tensor3D;
+    const stepInputs = tf.concat([itemEmbeddings, categoryEmbeddings, context], 2) as tf.Tensor3D;
+    const keys = tf.add(
+      this.project(categoryEmbeddings, 'head.key.category'),
+      this.project(actionEmbeddings, 'head.key.action'),
+    ) as tf.Tensor3D;
+    return { stepInputs, context, keys };
+  }
+
+  /** What the heads read: the encoder state next to the step's context. */
+  headStates(encoded: tf.Tensor3D, context: tf.Tensor3D): tf.Tensor3D {
+    return tf.concat([encoded, context], 2) as tf.Tensor3D;
+  }
+
+  query(states: tf.Tensor3D): tf.Tensor3D {
+    return this.project(states, 'head.query.w');
+  }
+
+  /**
+   * Runs the encoder over every step; callers read the steps they need. In training, `dropout`
+   * zeroes a random share of the step inputs (a new pattern per seed): with a few events per item
+   * and user, the embeddings otherwise memorise the training data within two epochs.
+   */
+  steps(inputs: BatchTensors, dropout?: { rate: number; seed: number }): StepOutputs {
+    const { stepInputs, context, keys } = this.embed(inputs);
     const encoded = encode(
       this.encoderSpec,
       this.params,
       dropout ? (tf.dropout(stepInputs, dropout.rate, undefined, dropout.seed) as tf.Tensor3D) : stepInputs,
       inputs.mask,
     );
-    const states = tf.concat([encoded, context], 2) as tf.Tensor3D;
-    // Keys describe a candidate by what was done with it and its category, not by its own item
-    // embedding: with a few events per item, item-level affinities only memorise the training data.
-    const keys = tf.add(
-      this.project(categoryEmbeddings, 'head.key.category'),
-      this.project(actionEmbeddings, 'head.key.action'),
-    ) as tf.Tensor3D;
-    return { states, query: this.project(states, 'head.query.w'), keys };
+    const states = this.headStates(encoded, context);
+    return { states, query: this.query(states), keys };
   }
 
   actionLogits(states: tf.Tensor3D): tf.Tensor3D {

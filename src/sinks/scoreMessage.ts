@@ -1,3 +1,4 @@
+import { idBytes, isNumericId, readId } from '../events/binaryIds.js';
 import type { UserEvent } from '../events/event.js';
 
 /** The message the downstream recommender reads from the output topic, keyed by userId. */
@@ -45,44 +46,83 @@ export function buildScoreMessage(input: ScoreInput): ScoreMessage {
   };
 }
 
-type StoredScore = [
-  ts: string,
-  scoredAt: string,
-  modelVersion: string,
-  nextAction: Record<string, number>,
-  churn: ScoreMessage['churn'],
-  nextItems: ScoreMessage['nextItems'],
-];
-
 /**
  * The part of a score message that is not the event's identity, as stored with the event in Redis.
- * A replayed event is answered from it, so its score message is the same, byte for byte.
+ * A replayed event is answered from it, so its score message is the same, byte for byte. Binary,
+ * since it is most of a user's memory after the window: probabilities are the message's six
+ * decimals as integers (exact), actions are in vocabulary order.
+ *
+ *   u8 tag (1) | u48 scoredAt ms | u8 length + model version | u32 churn horizon s | u32 churn p
+ *   u8 actions, u32 p each | u8 items, then per item: u8 numeric?, id, u32 score
  */
-export function toStoredScore(message: ScoreMessage): string {
-  const stored: StoredScore = [
-    message.ts,
-    message.scoredAt,
-    message.modelVersion,
-    message.nextAction,
-    message.churn,
-    message.nextItems,
-  ];
-  return JSON.stringify(stored);
+const SCORE_TAG = 1;
+const MICROS = 1e6;
+
+export function toStoredScore(message: ScoreMessage, actions: readonly string[]): Buffer {
+  const version = Buffer.from(message.modelVersion, 'utf8');
+  const head = Buffer.alloc(1 + 6 + 1 + version.length + 8 + 1 + actions.length * 4 + 1);
+  let at = head.writeUInt8(SCORE_TAG, 0);
+  at = head.writeUIntBE(Date.parse(message.scoredAt), at, 6);
+  at = head.writeUInt8(version.length, at);
+  at += version.copy(head, at);
+  at = head.writeUInt32BE(message.churn.horizonSeconds, at);
+  at = head.writeUInt32BE(Math.round(message.churn.p * MICROS), at);
+  at = head.writeUInt8(actions.length, at);
+  for (const action of actions)
+    at = head.writeUInt32BE(Math.round((message.nextAction[action] ?? 0) * MICROS), at);
+  head.writeUInt8(message.nextItems.length, at);
+  const items = message.nextItems.map((item) => {
+    const score = Buffer.alloc(4);
+    score.writeUInt32BE(Math.round(item.score * MICROS));
+    return Buffer.concat([Buffer.from([isNumericId(item.itemId) ? 1 : 0, ...idBytes(item.itemId)]), score]);
+  });
+  return Buffer.concat([head, ...items]);
 }
 
-export function fromStoredScore(stored: string, event: { eventId: string; userId: string }): ScoreMessage {
-  const value: unknown = JSON.parse(stored);
-  if (!Array.isArray(value) || value.length !== 6)
-    throw new Error(`malformed stored score: ${stored.slice(0, 80)}`);
-  const [ts, scoredAt, modelVersion, nextAction, churn, nextItems] = value as StoredScore;
-  return {
-    eventId: event.eventId,
-    userId: event.userId,
-    ts,
-    scoredAt,
-    modelVersion,
-    nextAction,
-    churn,
-    nextItems,
-  };
+export class StoredScoreError extends Error {
+  override readonly name = 'StoredScoreError';
+}
+
+export function fromStoredScore(
+  stored: Buffer,
+  event: { eventId: string; userId: string; tsMs: number },
+  actions: readonly string[],
+): ScoreMessage {
+  if (stored[0] !== SCORE_TAG) throw new StoredScoreError(`not a stored score (tag ${stored[0]})`);
+  try {
+    let at = 1;
+    const scoredAtMs = stored.readUIntBE(at, 6);
+    const versionLength = stored.readUInt8(at + 6);
+    at += 7;
+    const modelVersion = stored.toString('utf8', at, at + versionLength);
+    at += versionLength;
+    const horizonSeconds = stored.readUInt32BE(at);
+    const churn = stored.readUInt32BE(at + 4) / MICROS;
+    const actionCount = stored.readUInt8(at + 8);
+    at += 9;
+    const nextAction: Record<string, number> = {};
+    for (let i = 0; i < actionCount; i++, at += 4) {
+      nextAction[actions[i] ?? `action${i}`] = stored.readUInt32BE(at) / MICROS;
+    }
+    const itemCount = stored.readUInt8(at++);
+    const nextItems: ScoreMessage['nextItems'] = [];
+    for (let i = 0; i < itemCount; i++) {
+      const { id, next } = readId(stored, at + 1, stored[at] === 1);
+      nextItems.push({ itemId: id, score: stored.readUInt32BE(next) / MICROS });
+      at = next + 4;
+    }
+    return {
+      eventId: event.eventId,
+      userId: event.userId,
+      ts: new Date(event.tsMs).toISOString(),
+      scoredAt: new Date(scoredAtMs).toISOString(),
+      modelVersion,
+      nextAction,
+      churn: { horizonSeconds, p: churn },
+      nextItems,
+    };
+  } catch (error) {
+    if (error instanceof RangeError) throw new StoredScoreError(`truncated stored score: ${error.message}`);
+    throw error;
+  }
 }

@@ -3,10 +3,17 @@ import type { KafkaMessage } from 'kafkajs';
 import type { MessageSource } from '../consumers/eventConsumer.js';
 import type { DecodeResult } from '../events/decoder.js';
 import type { UserEvent } from '../events/event.js';
-import type { SequenceEvent } from '../features/sequenceEncoding.js';
-import type { Lateness, NewEvent, OutcomeFn, SourcedEvent, StateOutcome } from '../features/windowStore.js';
+import type {
+  DecideFn,
+  Lateness,
+  PendingUser,
+  SourcedEvent,
+  StateOutcome,
+  UserDecision,
+} from '../features/windowStore.js';
 import type { BatchStage, Metrics } from '../metrics/metrics.js';
-import type { SequenceScore } from '../model/scorer.js';
+import type { StepCounts, UserSteps } from '../model/incrementalScorer.js';
+import type { UserScores } from '../model/scorer.js';
 import type { DeadLetter } from '../sinks/deadLetter.js';
 import type { PublishBatch } from '../sinks/publisher.js';
 import {
@@ -22,13 +29,16 @@ export interface BatchStages {
   /** Maps a user id to the id kept in Redis and sent out (a keyed pseudonym, or the id itself). */
   userId: (userId: string) => string;
   windows: {
-    apply(events: readonly SourcedEvent[], source: string, decide: OutcomeFn): Promise<StateOutcome[]>;
+    apply(events: readonly SourcedEvent[], source: string, decide: DecideFn): Promise<StateOutcome[]>;
   };
+  /** The model in use: asked once per batch, so a new model takes over between two batches. */
   scorer: () => {
     version: string;
     churnHorizonMs: number;
-    score(sequences: readonly (readonly SequenceEvent[])[]): SequenceScore[];
+    scoreUsers(users: readonly UserSteps[], counts?: StepCounts): UserScores[];
   };
+  /** The action vocabulary, in the order scores are stored. */
+  actions: readonly string[];
   publisher: { publish(batch: PublishBatch): Promise<void> };
   metrics: Metrics;
   clock: () => number;
@@ -51,6 +61,21 @@ export class BatchStageError extends Error {
     cause: unknown,
   ) {
     super(`${stage}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+  }
+}
+
+/** Redis failures by operation, for operators: the batch itself is retried by the consumer. */
+async function countRedisErrors<T>(
+  metrics: Metrics,
+  operation: string,
+  work: () => Promise<T>,
+  notRedis: () => boolean,
+): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (!notRedis()) metrics.redisErrors.labels(operation).inc();
+    throw error;
   }
 }
 
@@ -108,34 +133,55 @@ export async function processBatch(
   endDecode();
 
   let modelSeconds = 0;
-  const decide = (fresh: readonly NewEvent[]): string[] => {
+  const steps: StepCounts = { stepped: 0, rebuiltMissing: 0, rebuiltVersion: 0, rebuiltReordered: 0 };
+  let scoringFailed = false;
+  const decide = (users: readonly PendingUser[]): UserDecision[] => {
     const started = performance.now();
     const scorer = stages.scorer();
-    const scores = scorer.score(fresh.map((entry) => entry.history));
+    let scored: UserScores[];
+    try {
+      scored = scorer.scoreUsers(users, steps);
+    } catch (error) {
+      scoringFailed = true;
+      throw error;
+    }
     const scoredAtMs = stages.clock();
-    const stored = fresh.map((entry, i) => {
-      const score = scores[i] as SequenceScore;
-      return toStoredScore(
-        buildScoreMessage({
-          event: entry.event,
-          modelVersion: scorer.version,
-          nextAction: score.nextAction,
-          churn: score.churn,
-          churnHorizonMs: scorer.churnHorizonMs,
-          nextItems: score.nextItems,
-          scoredAtMs,
+    const decisions = users.map((user, u) => {
+      const { scores, modelState } = scored[u] as UserScores;
+      return {
+        modelState,
+        outcomes: user.events.map((entry, e) => {
+          const score = scores[e] as UserScores['scores'][number];
+          return toStoredScore(
+            buildScoreMessage({
+              event: entry.event,
+              modelVersion: scorer.version,
+              nextAction: score.nextAction,
+              churn: score.churn,
+              churnHorizonMs: scorer.churnHorizonMs,
+              nextItems: score.nextItems,
+              scoredAtMs,
+            }),
+            stages.actions,
+          );
         }),
-      );
+      };
     });
     modelSeconds += (performance.now() - started) / 1000;
-    return stored;
+    return decisions;
   };
   const stateStarted = performance.now();
   const outcomes = await stage('state', () =>
-    stages.windows.apply(
-      valid.map(({ event, message }) => ({ event, offset: message.offset })),
-      `${source.topic}:${source.partition}`,
-      decide,
+    countRedisErrors(
+      metrics,
+      'user_state',
+      () =>
+        stages.windows.apply(
+          valid.map(({ event, message }) => ({ event, offset: message.offset })),
+          `${source.topic}:${source.partition}`,
+          decide,
+        ),
+      () => scoringFailed,
     ),
   );
   metrics.batchStageSeconds.observe({ stage: 'model' }, modelSeconds);
@@ -151,11 +197,11 @@ export async function processBatch(
     switch (outcome.status) {
       case 'applied':
         if (outcome.placed) counts.push(() => metrics.lateEvents.labels('placed').inc());
-        scored.push({ message, score: fromStoredScore(outcome.outcome, event) });
+        scored.push({ message, score: fromStoredScore(outcome.outcome, event, stages.actions) });
         break;
       case 'remembered':
         counts.push(() => metrics.duplicateEvents.labels('republished').inc());
-        scored.push({ message, score: fromStoredScore(outcome.outcome, event) });
+        scored.push({ message, score: fromStoredScore(outcome.outcome, event, stages.actions) });
         break;
       case 'late':
         if (!outcome.replayed) counts.push(() => metrics.lateEvents.labels('rejected').inc());
@@ -182,6 +228,9 @@ export async function processBatch(
   metrics.eventsConsumed.inc(messages.length);
   metrics.batchEvents.observe(messages.length);
   for (const count of counts) count();
+  metrics.userStateRebuilds.labels('missing').inc(steps.rebuiltMissing);
+  metrics.userStateRebuilds.labels('version').inc(steps.rebuiltVersion);
+  metrics.userStateRebuilds.labels('reordered').inc(steps.rebuiltReordered);
   const ackedAtMs = stages.clock();
   const latenciesMs = scored.map((entry) => Math.max(0, ackedAtMs - Number(entry.message.timestamp)));
   for (const latencyMs of latenciesMs) metrics.eventToScoreSeconds.observe(latencyMs / 1000);

@@ -7,7 +7,7 @@ import { EventConsumer } from '../consumers/eventConsumer.js';
 import { ActionVocabulary } from '../events/actionVocabulary.js';
 import { createDecoder } from '../events/decoder.js';
 import { userIdMapper } from '../events/userIds.js';
-import { WindowStore } from '../features/windowStore.js';
+import { WindowStore, windowOptions } from '../features/windowStore.js';
 import { createKafka, ensureTopics } from '../infra/kafka.js';
 import { createRedis } from '../infra/redis.js';
 import type { Logger } from '../logger.js';
@@ -37,7 +37,10 @@ export interface WorkerHooks {
 
 async function loadScorer(config: Config): Promise<Scorer> {
   try {
-    const scorer = new Scorer(await loadModelFolder(config.model.dir), config.model.topK);
+    const scorer = new Scorer(await loadModelFolder(config.model.dir), {
+      topK: config.model.topK,
+      exploreCandidates: config.model.exploreCandidates,
+    });
     scorer.assertActions(config.events.actions);
     return scorer;
   } catch (error) {
@@ -77,22 +80,24 @@ export async function startWorker(
     : new Publisher(kafka, topics);
   if (publisher instanceof Publisher) await publisher.connect();
 
+  const actions = new ActionVocabulary(config.events.actions, config.events.aliases);
   const stages = {
     decode: createDecoder({
-      vocabulary: new ActionVocabulary(config.events.actions, config.events.aliases),
+      vocabulary: actions,
       maxBytes: config.events.maxBytes,
       maxFutureSkewMs: config.events.maxFutureSkewMs,
     }),
     userId: userIdMapper(config.userIdKey),
     windows: new WindowStore(redis, {
-      keyPrefix: config.redis.keyPrefix,
-      size: config.window.size,
-      dedupeIds: config.window.dedupeIds,
-      ttlMs: config.window.ttlMs,
-      latenessMs: config.window.latenessMs,
+      ...windowOptions(config),
       onConflict: (users) => metrics.stateConflicts.inc(users),
+      onCorrupt: (userId, error) => {
+        metrics.userStateRebuilds.labels('corrupt').inc();
+        logger.warn({ userId, err: error }, 'unreadable user state; starting the user again');
+      },
     }),
     scorer: () => scorer,
+    actions: actions.actions,
     publisher,
     metrics,
     clock: Date.now,

@@ -2,7 +2,8 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WindowStore } from '../../src/features/windowStore.js';
+import { loadConfig } from '../../src/config.js';
+import { WindowStore, windowOptions } from '../../src/features/windowStore.js';
 import { fitSegments } from '../../src/insights/segments.js';
 import { readModelMetadata } from '../../src/model/modelFolder.js';
 import { saveSegments } from '../../src/model/segmentsFile.js';
@@ -38,17 +39,16 @@ async function seqscore(...args: string[]): Promise<{ stdout: string; stderr: st
 beforeAll(async () => {
   redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
   const windows = new WindowStore(redis, {
+    ...windowOptions(loadConfig()),
     keyPrefix: prefix,
-    size: 50,
-    dedupeIds: 100,
-    ttlMs: 600_000,
     latenessMs: 86_400_000,
+    cacheUsers: 0,
   });
   const events = smallShop().filter((event) => event.userId === 'u1');
   await windows.apply(
     events.map((event, i) => ({ event, offset: String(i) })),
     'events:0',
-    (fresh) => fresh.map(() => 'score'),
+    (users) => users.map((user) => ({ outcomes: user.events.map(() => Buffer.alloc(0)), modelState: null })),
   );
   folder = await untrainedModelFolder(ACTIONS);
   const { version } = await readModelMetadata(folder);

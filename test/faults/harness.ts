@@ -11,8 +11,7 @@ import { createDecoder } from '../../src/events/decoder.js';
 import { toMessage, type UserEvent } from '../../src/events/event.js';
 import { syntheticEvents } from '../../src/events/synthetic.js';
 import { userIdMapper } from '../../src/events/userIds.js';
-import { userKeys } from '../../src/features/keys.js';
-import { WindowStore } from '../../src/features/windowStore.js';
+import { WindowStore, windowOptions } from '../../src/features/windowStore.js';
 import { createKafka, ensureTopics } from '../../src/infra/kafka.js';
 import { redisConnectionOptions } from '../../src/infra/redis.js';
 import { DEAD_LETTER_HEADERS } from '../../src/sinks/deadLetter.js';
@@ -379,13 +378,7 @@ export async function cleanReplay(test: FaultTest, messages: readonly Message[])
     maxFutureSkewMs: config.events.maxFutureSkewMs,
   });
   const prefix = `${config.redis.keyPrefix}-clean`;
-  const windows = new WindowStore(test.redis, {
-    keyPrefix: prefix,
-    size: config.window.size,
-    dedupeIds: config.window.dedupeIds,
-    ttlMs: config.window.ttlMs,
-    latenessMs: config.window.latenessMs,
-  });
+  const windows = new WindowStore(test.redis, { ...windowOptions(config), keyPrefix: prefix });
   const pseudonym = userIdMapper(config.userIdKey);
   const expected: Expected = { scored: new Set(), deadLetters: new Set(), users: new Set(), prefix };
   const valid: { event: UserEvent; value: string }[] = [];
@@ -405,7 +398,8 @@ export async function cleanReplay(test: FaultTest, messages: readonly Message[])
     const outcomes = await windows.apply(
       chunk.map(({ event }, i) => ({ event, offset: String(start + i) })),
       'clean:0',
-      (events) => events.map(() => 'clean'),
+      (users) =>
+        users.map((user) => ({ modelState: null, outcomes: user.events.map(() => Buffer.from('clean')) })),
     );
     outcomes.forEach((outcome, i) => {
       const { event, value } = chunk[i] as (typeof chunk)[number];
@@ -433,16 +427,15 @@ export async function prepareStream(test: FaultTest, options: StreamOptions) {
 }
 
 export async function differingWindows(test: FaultTest, expected: Expected): Promise<string[]> {
-  const users = [...expected.users];
-  const pipeline = test.redis.pipeline();
-  for (const user of users) {
-    pipeline.lrange(userKeys(test.config.redis.keyPrefix, user).window, 0, -1);
-    pipeline.lrange(userKeys(expected.prefix, user).window, 0, -1);
+  const options = windowOptions(test.config);
+  const actual = new WindowStore(test.redis, options);
+  const clean = new WindowStore(test.redis, { ...options, keyPrefix: expected.prefix });
+  const differing: string[] = [];
+  for (const user of expected.users) {
+    const [mine, theirs] = await Promise.all([actual.read(user), clean.read(user)]);
+    if (JSON.stringify(mine) !== JSON.stringify(theirs)) differing.push(user);
   }
-  const replies = (await pipeline.exec()) ?? [];
-  return users.filter(
-    (_, i) => JSON.stringify(replies[2 * i]?.[1]) !== JSON.stringify(replies[2 * i + 1]?.[1]),
-  );
+  return differing;
 }
 
 /** Sum of the committed offsets of the test's consumer group. */

@@ -27,6 +27,6 @@ describe('loadScripts', () => {
 
   it('loads the shipped scripts', () => {
     const shipped = loadScripts(new URL('../../src/features/lua/', import.meta.url));
-    expect(shipped.get('userEvents')?.numberOfKeys).toBe(4);
+    expect(shipped.get('commitUserState')?.numberOfKeys).toBe(1);
   });
 });

@@ -1,11 +1,11 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
+import { ActionVocabulary } from '../../src/events/actionVocabulary.js';
 import type { UserEvent } from '../../src/events/event.js';
-import { allUserKeys, userKeys } from '../../src/features/keys.js';
-import { encodeWindowEntry, toWindowEntry } from '../../src/features/windowEntry.js';
+import { userStateKey } from '../../src/features/keys.js';
 import {
-  type NewEvent,
+  type DecideFn,
   type SourcedEvent,
   type StateOutcome,
   type WindowOptions,
@@ -22,7 +22,7 @@ const BASE = Date.UTC(2017, 10, 26);
 const event = (userId: string, n: number, tsMs = BASE + n * 1_000): UserEvent => ({
   eventId: `${userId}-e${n}`,
   userId,
-  itemId: `i${n}`,
+  itemId: String(n),
   categoryId: 'c',
   action: 'view',
   tsMs,
@@ -35,19 +35,39 @@ function store(size: number, options: Partial<WindowOptions> = {}) {
   return new WindowStore(redis, {
     keyPrefix: prefix,
     size,
-    dedupeIds: size * 2,
+    dedupeIds: 4,
     ttlMs: 60_000,
     latenessMs: 3_600_000,
+    actions: new ActionVocabulary(['view', 'cart']),
+    cacheUsers: 1_000,
     ...options,
   });
 }
 
-/** The outcome stored with a new event: its id and the ids of its history, so tests can check both. */
-const historyOutcome = (events: readonly NewEvent[]) =>
-  events.map((e) => `${e.event.eventId}<${e.history.map((h) => h.eventId).join(',')}`);
+/**
+ * Stores with each new event its id and its history's items, and as the model state the number of
+ * events the user's model state has seen, so tests can check what the scorer is given.
+ */
+const historyOutcome: DecideFn = (users) =>
+  users.map((user) => ({
+    modelState: Buffer.from(String(Number(user.modelState.toString() || 0) + user.events.length)),
+    outcomes: user.events.map((e) =>
+      Buffer.from(
+        `${e.event.eventId}<${e
+          .history(Number.POSITIVE_INFINITY)
+          .map((h) => h.itemId)
+          .join(',')}`,
+      ),
+    ),
+  }));
 
-const ids = async (windows: WindowStore, userId: string) =>
-  (await windows.read(userId)).map((e) => e.eventId);
+const readable = (outcomes: StateOutcome[]) =>
+  outcomes.map((o) =>
+    o.status === 'applied' || o.status === 'remembered' ? { ...o, outcome: o.outcome.toString() } : o,
+  );
+
+const items = async (windows: WindowStore, userId: string) =>
+  (await windows.read(userId)).map((e) => e.itemId);
 
 beforeAll(() => {
   redis = new Redis(config.redis.url);
@@ -67,54 +87,61 @@ describe('WindowStore on real Redis', () => {
     const outcomes = await windows.apply(
       fresh(event('a', 1), event('b', 1), event('a', 2), event('a', 3), event('a', 4), event('b', 2)),
       'in:0',
-      (events) => {
+      (users) => {
         calls++;
-        return historyOutcome(events);
+        return historyOutcome(users);
       },
     );
     expect(calls).toBe(1);
-    expect(outcomes).toEqual([
-      { status: 'applied', placed: false, outcome: 'a-e1<a-e1' },
-      { status: 'applied', placed: false, outcome: 'b-e1<b-e1' },
-      { status: 'applied', placed: false, outcome: 'a-e2<a-e1,a-e2' },
-      { status: 'applied', placed: false, outcome: 'a-e3<a-e1,a-e2,a-e3' },
-      { status: 'applied', placed: false, outcome: 'a-e4<a-e2,a-e3,a-e4' },
-      { status: 'applied', placed: false, outcome: 'b-e2<b-e1,b-e2' },
+    expect(readable(outcomes)).toEqual([
+      { status: 'applied', placed: false, outcome: 'a-e1<1' },
+      { status: 'applied', placed: false, outcome: 'b-e1<1' },
+      { status: 'applied', placed: false, outcome: 'a-e2<1,2' },
+      { status: 'applied', placed: false, outcome: 'a-e3<1,2,3' },
+      { status: 'applied', placed: false, outcome: 'a-e4<2,3,4' },
+      { status: 'applied', placed: false, outcome: 'b-e2<1,2' },
     ]);
-    expect(await ids(windows, 'a')).toEqual(['a-e2', 'a-e3', 'a-e4']);
+    expect(await items(windows, 'a')).toEqual(['2', '3', '4']);
+    const [entry] = await windows.read('a');
+    expect(entry).toEqual({ itemId: '2', categoryId: 'c', action: 'view', tsMs: BASE + 2_000 });
   });
 
-  it('answers a replay with the stored outcome, however far the window has moved since', async () => {
-    const windows = store(2, { dedupeIds: 10 });
+  it('hands the scorer the model state it stored last time', async () => {
+    const windows = store(3);
+    await windows.apply(fresh(event('m', 1), event('m', 2)), 'in:0', historyOutcome);
+    await windows.apply(fresh(event('m', 3)), 'in:0', historyOutcome);
+    expect((await windows.readState('m')).modelState.toString()).toBe('3');
+  });
+
+  it('answers a replay of the last commit with its stored outcomes and recognises older ones', async () => {
+    const windows = store(2);
     const first = fresh(event('c', 1), event('c', 2));
     await windows.apply(first, 'in:0', historyOutcome);
-    await windows.apply(fresh(event('c', 3), event('c', 4)), 'in:0', historyOutcome);
+    const last = fresh(event('c', 3), event('c', 4));
+    await windows.apply(last, 'in:0', historyOutcome);
     // The same messages again (same offsets), and the same eventId in a new message.
-    const replayed = await windows.apply([...first, ...fresh(event('c', 2))], 'in:0', () => {
+    const replayed = await windows.apply([...first, ...last, ...fresh(event('c', 4))], 'in:0', () => {
       throw new Error('nothing is new');
     });
-    expect(replayed).toEqual([
-      { status: 'remembered', outcome: 'c-e1<c-e1' },
-      { status: 'remembered', outcome: 'c-e2<c-e1,c-e2' },
-      { status: 'remembered', outcome: 'c-e2<c-e1,c-e2' },
+    expect(readable(replayed)).toEqual([
+      { status: 'forgotten' },
+      { status: 'forgotten' },
+      { status: 'remembered', outcome: 'c-e3<2,3' },
+      { status: 'remembered', outcome: 'c-e4<3,4' },
+      { status: 'remembered', outcome: 'c-e4<3,4' },
     ]);
-    expect(await ids(windows, 'c')).toEqual(['c-e3', 'c-e4']);
+    expect(await items(windows, 'c')).toEqual(['3', '4']);
   });
 
-  it('never applies a replayed message twice, even once its eventId is forgotten', async () => {
-    const windows = store(2, { dedupeIds: 2 });
-    const first = fresh(event('d', 1));
-    await windows.apply(first, 'in:0', historyOutcome);
-    await windows.apply(fresh(event('d', 2), event('d', 3), event('d', 4)), 'in:0', historyOutcome);
-    const [replay] = await windows.apply(first, 'in:0', historyOutcome);
-    expect(replay).toEqual({ status: 'forgotten' });
-    expect(await ids(windows, 'd')).toEqual(['d-e3', 'd-e4']);
+  it('recognises a repeated eventId among the recent ones, and a replayed offset after that', async () => {
+    const windows = store(5, { dedupeIds: 2 });
+    await windows.apply(fresh(event('d', 1)), 'in:0', historyOutcome);
+    await windows.apply(fresh(event('d', 2)), 'in:0', historyOutcome);
+    const [repeat] = await windows.apply(fresh(event('d', 1)), 'in:0', historyOutcome);
+    expect(repeat).toEqual({ status: 'forgotten' });
+    expect(await items(windows, 'd')).toEqual(['1', '2']);
     // Offsets are per source partition: the same offset from another partition is a new message.
-    const [other] = await windows.apply(
-      [{ event: event('d', 5), offset: first[0]!.offset }],
-      'in:1',
-      historyOutcome,
-    );
+    const [other] = await windows.apply([{ event: event('d', 5), offset: '0' }], 'in:1', historyOutcome);
     expect(other?.status).toBe('applied');
   });
 
@@ -122,11 +149,14 @@ describe('WindowStore on real Redis', () => {
     const windows = store(4);
     await windows.apply(fresh(event('e', 1), event('e', 3), event('e', 4)), 'in:0', historyOutcome);
     const [late] = await windows.apply(fresh(event('e', 2)), 'in:0', historyOutcome);
-    expect(late).toEqual({ status: 'applied', placed: true, outcome: 'e-e2<e-e1,e-e2' });
-    expect(await ids(windows, 'e')).toEqual(['e-e1', 'e-e2', 'e-e3', 'e-e4']);
+    expect(readable([late as StateOutcome])).toEqual([
+      { status: 'applied', placed: true, outcome: 'e-e2<1,2' },
+    ]);
+    expect(await items(windows, 'e')).toEqual(['1', '2', '3', '4']);
     // Equal event times keep their arrival order.
     await windows.apply(fresh({ ...event('e', 5), tsMs: BASE + 3_000 }), 'in:0', historyOutcome);
-    expect(await ids(windows, 'e')).toEqual(['e-e2', 'e-e3', 'e-e5', 'e-e4']);
+    expect(await items(windows, 'e')).toEqual(['2', '3', '5', '4']);
+    expect((await windows.read('e')).map((entry) => entry.tsMs - BASE)).toEqual([2_000, 3_000, 3_000, 4_000]);
   });
 
   it('rejects events beyond the lateness bound or older than a full window, and remembers that', async () => {
@@ -138,7 +168,7 @@ describe('WindowStore on real Redis', () => {
       { status: 'late', replayed: false, lateness: { kind: 'lateness', referenceMs: BASE + 30_000 } },
       { status: 'late', replayed: false, lateness: { kind: 'window', referenceMs: BASE + 20_000 } },
     ]);
-    expect(await ids(windows, 'f')).toEqual(['f-e20', 'f-e30']);
+    expect(await items(windows, 'f')).toEqual(['20', '30']);
     const replayed = await windows.apply(late, 'in:0', historyOutcome);
     expect(replayed.map((o) => o.status === 'late' && o.replayed)).toEqual([true, true]);
   });
@@ -146,53 +176,65 @@ describe('WindowStore on real Redis', () => {
   it('gives a repeat within one batch the outcome of the first', async () => {
     const windows = store(3);
     const outcomes = await windows.apply(fresh(event('g', 1), event('g', 1)), 'in:0', historyOutcome);
-    expect(outcomes).toEqual([
-      { status: 'applied', placed: false, outcome: 'g-e1<g-e1' },
-      { status: 'remembered', outcome: 'g-e1<g-e1' },
+    expect(readable(outcomes)).toEqual([
+      { status: 'applied', placed: false, outcome: 'g-e1<1' },
+      { status: 'remembered', outcome: 'g-e1<1' },
     ]);
-    expect(await ids(windows, 'g')).toEqual(['g-e1']);
+    expect(await items(windows, 'g')).toEqual(['1']);
   });
 
-  it('plans again when the state changes between plan and commit, and writes nothing before', async () => {
+  it('decides again when the state changes between read and write, and writes nothing before', async () => {
     let conflicts = 0;
     const windows = store(3, { onConflict: (users) => (conflicts += users) });
     const rival = store(3);
     let round = 0;
-    const outcomes = await windows.apply(fresh(event('h', 2)), 'in:0', async (events) => {
+    const outcomes = await windows.apply(fresh(event('h', 2)), 'in:0', async (users) => {
       if (round++ === 0) {
-        expect(await ids(windows, 'h')).toEqual([]);
+        expect(await items(windows, 'h')).toEqual([]);
         // Another source partition, so that its offset says nothing about ours.
         await rival.apply(fresh(event('h', 1)), 'in:1', historyOutcome);
       }
-      return historyOutcome(events);
+      return historyOutcome(users);
     });
     expect(conflicts).toBe(1);
-    expect(outcomes).toEqual([{ status: 'applied', placed: false, outcome: 'h-e2<h-e1,h-e2' }]);
+    expect(readable(outcomes)).toEqual([{ status: 'applied', placed: false, outcome: 'h-e2<1,2' }]);
+    // The rival's write also left the first store's copy stale: its next write must see that.
+    await rival.apply(fresh(event('h', 3)), 'in:1', historyOutcome);
+    await windows.apply(fresh(event('h', 4)), 'in:0', historyOutcome);
+    expect(conflicts).toBe(2);
+    expect(await items(windows, 'h')).toEqual(['2', '3', '4']);
   });
 
-  it('keeps large windows (beyond the Lua stack limit) intact', async () => {
+  it('keeps large windows intact and reads a long history in full', async () => {
     const windows = store(2_500);
-    const filled = Array.from({ length: 2_500 }, (_, n) => encodeWindowEntry(toWindowEntry(event('i', n))));
-    await redis.rpush(userKeys(prefix, 'i').window, ...filled);
-    const [outcome] = await windows.apply(fresh(event('i', 2_500)), 'in:0', historyOutcome);
-    expect(outcome?.status === 'applied' && outcome.outcome.split(',')).toHaveLength(2_500);
-    const kept = await ids(windows, 'i');
+    const all = Array.from({ length: 2_501 }, (_, n) => event('i', n));
+    await windows.apply(fresh(...all.slice(0, 2_500)), 'in:0', historyOutcome);
+    const [outcome] = await windows.apply(fresh(all[2_500] as UserEvent), 'in:0', historyOutcome);
+    expect(outcome?.status === 'applied' && outcome.outcome.toString().split(',')).toHaveLength(2_500);
+    const kept = await items(windows, 'i');
     expect(kept).toHaveLength(2_500);
-    expect([kept[0], kept.at(-1)]).toEqual(['i-e1', 'i-e2500']);
+    expect([kept[0], kept.at(-1)]).toEqual(['1', '2500']);
   });
 
-  it('sets a TTL on every key and erases them all', async () => {
-    const windows = store(2, { dedupeIds: 2, ttlMs: 5_000 });
+  it('keeps one key per user with a TTL, and erases it', async () => {
+    const windows = store(2, { ttlMs: 5_000 });
     await windows.apply(fresh(event('j', 1), event('j', 2)), 'in:0', historyOutcome);
-    await windows.apply(fresh(event('j', 3)), 'in:0', historyOutcome);
-    const keys = allUserKeys(userKeys(prefix, 'j'));
-    expect(await redis.zcard(userKeys(prefix, 'j').seen)).toBe(2);
-    for (const key of keys) {
-      const ttl = await redis.pttl(key);
-      expect(ttl, key).toBeGreaterThan(0);
-      expect(ttl).toBeLessThanOrEqual(5_000);
-    }
-    expect(await windows.erase('j')).toBe(4);
-    expect(await redis.exists(...keys)).toBe(0);
+    const key = userStateKey(prefix, 'j');
+    expect(await redis.keys(`${prefix}:u:{j}*`)).toEqual([key]);
+    const ttl = await redis.pttl(key);
+    expect(ttl).toBeGreaterThan(0);
+    expect(ttl).toBeLessThanOrEqual(5_000);
+    expect(await windows.erase('j')).toBe(1);
+    expect(await redis.exists(key)).toBe(0);
+  });
+
+  it('starts a user again whose stored state cannot be read', async () => {
+    const corrupt: string[] = [];
+    const windows = store(3, { onCorrupt: (userId) => corrupt.push(userId) });
+    await redis.set(userStateKey(prefix, 'k'), 'not a state');
+    const [outcome] = await windows.apply(fresh(event('k', 1)), 'in:0', historyOutcome);
+    expect(outcome?.status).toBe('applied');
+    expect(corrupt).toEqual(['k']);
+    expect(await items(windows, 'k')).toEqual(['1']);
   });
 });

@@ -34,15 +34,19 @@ describe('stored score', () => {
       nextAction: { view: 0.25, cart: 0.75 },
       churn: 0.125,
       churnHorizonMs: 3_600_000,
-      nextItems: [{ itemId: 'i7', score: 0.5 }],
+      nextItems: [
+        { itemId: 'i7', score: 0.5 },
+        { itemId: '4294967295', score: 0.123457 },
+      ],
       scoredAtMs: 1_767_225_600_000,
     });
-    const stored = toStoredScore(message);
-    expect(stored).not.toContain('u1');
-    expect(JSON.stringify(fromStoredScore(stored, { eventId: 'e1', userId: 'u1' }))).toBe(
-      JSON.stringify(message),
-    );
-    expect(() => fromStoredScore('{}', { eventId: 'e1', userId: 'u1' })).toThrow(/malformed/);
+    const actions = ['view', 'cart'];
+    const stored = toStoredScore(message, actions);
+    expect(stored.toString('latin1')).not.toContain('u1');
+    const event = { eventId: 'e1', userId: 'u1', tsMs: 1_511_654_400_000 };
+    expect(JSON.stringify(fromStoredScore(stored, event, actions))).toBe(JSON.stringify(message));
+    expect(() => fromStoredScore(Buffer.from('{}'), event, actions)).toThrow(/not a stored score/);
+    expect(() => fromStoredScore(stored.subarray(0, 12), event, actions)).toThrow(/truncated/);
   });
 });
 

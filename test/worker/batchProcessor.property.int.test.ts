@@ -56,6 +56,8 @@ describe('a micro-batch of fuzzed messages on real Redis', () => {
             dedupeIds: 10,
             ttlMs: 600_000,
             latenessMs,
+            actions: new ActionVocabulary(ACTIONS),
+            cacheUsers: 100,
           });
           const messages: KafkaMessage[] = generated.map(({ key, value }) => ({
             key,
@@ -72,13 +74,17 @@ describe('a micro-batch of fuzzed messages on real Redis', () => {
             scorer: () => ({
               version: 'fuzz',
               churnHorizonMs: 60_000,
-              score: (sequences) =>
-                sequences.map((sequence) => ({
-                  nextAction: { view: 1, cart: 0, fav: 0, purchase: 0 },
-                  churn: sequence.length / 10,
-                  nextItems: [],
+              scoreUsers: (users) =>
+                users.map((user) => ({
+                  modelState: null,
+                  scores: user.events.map((entry) => ({
+                    nextAction: { view: 1, cart: 0, fav: 0, purchase: 0 },
+                    churn: entry.history(WINDOW).length / 10,
+                    nextItems: [],
+                  })),
                 })),
             }),
+            actions: ACTIONS,
             publisher: { publish: async (batch) => void published.push(batch) },
             metrics: createMetrics(),
             clock: () => NOW,

@@ -4,7 +4,7 @@ import { ActionVocabulary } from '../../src/events/actionVocabulary.js';
 import { createDecoder } from '../../src/events/decoder.js';
 import type { UserEvent } from '../../src/events/event.js';
 import { toWindowEntry } from '../../src/features/windowEntry.js';
-import type { NewEvent, OutcomeFn, SourcedEvent, StateOutcome } from '../../src/features/windowStore.js';
+import type { DecideFn, PendingUser, SourcedEvent, StateOutcome } from '../../src/features/windowStore.js';
 import { createMetrics } from '../../src/metrics/metrics.js';
 import type { PublishBatch } from '../../src/sinks/publisher.js';
 import { type BatchStages, processBatch } from '../../src/worker/batchProcessor.js';
@@ -15,15 +15,11 @@ import { type BatchStages, processBatch } from '../../src/worker/batchProcessor.
  */
 function memoryWindows(size: number) {
   const windows = new Map<string, UserEvent[]>();
-  const stored = new Map<string, string>();
+  const stored = new Map<string, Buffer>();
   return {
     windows,
-    async apply(
-      events: readonly SourcedEvent[],
-      _source: string,
-      decide: OutcomeFn,
-    ): Promise<StateOutcome[]> {
-      const fresh: NewEvent[] = [];
+    async apply(events: readonly SourcedEvent[], _source: string, decide: DecideFn): Promise<StateOutcome[]> {
+      const users = new Map<string, PendingUser>();
       const outcomes: StateOutcome[] = [];
       for (const { event } of events) {
         const previous = stored.get(event.eventId);
@@ -33,15 +29,31 @@ function memoryWindows(size: number) {
         }
         const window = [...(windows.get(event.userId) ?? []), event].slice(-size);
         windows.set(event.userId, window);
-        fresh.push({ event, history: window.map(toWindowEntry) });
-        outcomes.push({ status: 'applied', outcome: '', placed: false });
+        const user = users.get(event.userId) ?? {
+          userId: event.userId,
+          modelState: Buffer.alloc(0),
+          events: [],
+        };
+        users.set(event.userId, user);
+        user.events.push({
+          event,
+          placed: false,
+          history: (limit) => window.slice(-limit).map(toWindowEntry),
+        });
+        outcomes.push({ status: 'applied', outcome: Buffer.alloc(0), placed: false });
       }
-      const decided = await decide(fresh);
-      let next = 0;
+      const decisions = await decide([...users.values()]);
+      const decided = new Map<string, Buffer>();
+      [...users.values()].forEach((user, u) => {
+        user.events.forEach((entry, e) => {
+          decided.set(entry.event.eventId, decisions[u]?.outcomes[e] as Buffer);
+        });
+      });
       return outcomes.map((outcome, i) => {
         if (outcome.status !== 'applied') return outcome;
-        const value = decided[next++] as string;
-        stored.set((events[i] as SourcedEvent).event.eventId, value);
+        const eventId = (events[i] as SourcedEvent).event.eventId;
+        const value = decided.get(eventId) as Buffer;
+        stored.set(eventId, value);
         return { ...outcome, outcome: value };
       });
     },
@@ -74,12 +86,17 @@ function stages(overrides: Partial<BatchStages> = {}) {
     scorer: () => ({
       version: 'v1',
       churnHorizonMs: 60_000,
-      score: (sequences) =>
-        sequences.map((sequence) => {
-          seenLengths.push(sequence.length);
-          return { nextAction: { view: 0.5, cart: 0.5 }, churn: sequence.length / 10, nextItems: [] };
-        }),
+      scoreUsers: (users) =>
+        users.map((user) => ({
+          modelState: null,
+          scores: user.events.map((entry) => {
+            const length = entry.history(50).length;
+            seenLengths.push(length);
+            return { nextAction: { view: 0.5, cart: 0.5 }, churn: length / 10, nextItems: [] };
+          }),
+        })),
     }),
+    actions: ['view', 'cart'],
     publisher: { publish: async (batch) => void published.push(batch) },
     metrics: createMetrics(),
     clock: () => 1500,

@@ -2,7 +2,7 @@ import { Redis } from 'ioredis';
 import { type Kafka, Partitioners } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Config } from '../../src/config.js';
-import { WindowStore } from '../../src/features/windowStore.js';
+import { WindowStore, windowOptions } from '../../src/features/windowStore.js';
 import { createKafka } from '../../src/infra/kafka.js';
 import { createLogger } from '../../src/logger.js';
 import { DEAD_LETTER_HEADERS } from '../../src/sinks/deadLetter.js';
@@ -91,15 +91,13 @@ describe('pipeline on the real local stack', () => {
 
   /** Each user's window holds that user's last WINDOW valid events, in the order produced. */
   async function expectWindowsHoldLastEvents() {
-    const windows = new WindowStore(redis, {
-      keyPrefix: config.redis.keyPrefix,
-      size: WINDOW,
-      dedupeIds: 100,
-      ttlMs: 60_000,
-      latenessMs: config.window.latenessMs,
-    });
+    const windows = new WindowStore(redis, { ...windowOptions(config), size: WINDOW });
+    // Event n of the stream is item i<n % 97>.
+    const itemOf = (eventId: string) => `i${Number(eventId.slice('ev-'.length)) % 97}`;
     for (const [userId, eventIds] of stream.validByUser) {
-      expect((await windows.read(userId)).map((entry) => entry.eventId)).toEqual(eventIds.slice(-WINDOW));
+      expect((await windows.read(userId)).map((entry) => entry.itemId)).toEqual(
+        eventIds.slice(-WINDOW).map(itemOf),
+      );
     }
   }
 
@@ -183,7 +181,7 @@ describe('pipeline on the real local stack', () => {
     expect(published.values[0]?.value).toBe(VALID);
   }, 180_000);
 
-  it('answers replayed events with the same scores and does not grow any window', async () => {
+  it('answers replayed events of the last commits with the same scores and does not grow any window', async () => {
     await produce(stream.messages);
     await waitFor(
       async () => (await committedTotal()) === 2 * stream.messages.length,
@@ -191,10 +189,16 @@ describe('pipeline on the real local stack', () => {
       'the replay to be consumed',
     );
     await expectWindowsHoldLastEvents();
+    // Each user's last commit is remembered with its scores (what a crash before publishing needs);
+    // older events are recognised by offset and not scored again.
     const duplicates = await worker.metrics.duplicateEvents.get();
-    expect(duplicates.values.find((v) => v.labels.outcome === 'republished')?.value).toBe(VALID);
+    const count = (outcome: string) =>
+      duplicates.values.find((v) => v.labels.outcome === outcome)?.value ?? 0;
+    const republished = count('republished');
+    expect(republished).toBeGreaterThanOrEqual(USERS);
+    expect(republished + count('expired')).toBe(VALID);
 
-    const scores = await readTopic(kafka, config.topics.output, 2 * VALID);
+    const scores = await readTopic(kafka, config.topics.output, VALID + republished);
     const byEvent = new Map<string, string[]>();
     for (const message of scores) {
       const value = String(message.value);
@@ -203,8 +207,8 @@ describe('pipeline on the real local stack', () => {
     }
     expect(byEvent.size).toBe(VALID);
     for (const values of byEvent.values()) {
-      expect(values).toHaveLength(2);
-      expect(values[1]).toBe(values[0]);
+      expect(values.length).toBeLessThanOrEqual(2);
+      expect(values.at(-1)).toBe(values[0]);
     }
   }, 180_000);
 });

@@ -1,0 +1,247 @@
+import type { ActionVocabulary } from '../events/actionVocabulary.js';
+import type { UserEvent } from '../events/event.js';
+import { fnv1a } from './idVocabulary.js';
+import type { UserState } from './userState.js';
+import {
+  encodeEntry,
+  encodeWindow,
+  entryBounds,
+  entryEnd,
+  entryGapSeconds,
+  readEntries,
+  toWindowEntry,
+  type WindowEntry,
+} from './windowEntry.js';
+
+/**
+ * What a micro-batch does to one user's state, as a pure function of the state read from Redis: the
+ * caller scores the new events, then writes the result back only if nobody changed the state in
+ * between (see stateStore.ts). A replayed message is recognised by its input offset, a repeated
+ * eventId by its hash among the recent ones; the outcomes of the user's last commit are kept so
+ * that a batch stored but not yet published gets the very same scores when it is replayed.
+ */
+
+export interface StateLimits {
+  windowSize: number;
+  /** Recent eventIds remembered, beyond those of the last commit, to spot repeats. */
+  dedupeIds: number;
+  latenessMs: number;
+}
+
+export interface IncomingEvent {
+  event: UserEvent;
+  /** Input offset within `source`. */
+  offset: number;
+}
+
+/** Why an event was too late: older than the newest event by more than the bound, or than a full window. */
+export interface Lateness {
+  kind: 'lateness' | 'window';
+  /** The newest event time (lateness), or the oldest event time in the full window (window). */
+  referenceMs: number;
+}
+
+export type TransitionResult =
+  /** Applied now. `history(n)`: the last n entries up to and including it (at most a window). */
+  | { kind: 'new'; placed: boolean; history: (limit: number) => WindowEntry[] }
+  /** Applied in the user's last commit: what was stored for it then. */
+  | { kind: 'remembered'; outcome: Buffer }
+  /** Applied before, longer ago than its outcome is kept. */
+  | { kind: 'forgotten' }
+  | { kind: 'late'; lateness: Lateness };
+
+export interface Transition {
+  /** The state to write, once the new events' outcomes are filled in with `withOutcomes`. */
+  next: UserState;
+  results: TransitionResult[];
+  /** Indexes of the results recorded by this commit (new and late), in order. */
+  recorded: number[];
+}
+
+export function eventIdHash(eventId: string): Buffer {
+  const hash = Buffer.alloc(8);
+  hash.writeUInt32BE(fnv1a(eventId), 0);
+  hash.writeUInt32BE(fnv1a(eventId, 0x050c5d1f), 4);
+  return hash;
+}
+
+export function sourceHash(source: string): number {
+  return fnv1a(source);
+}
+
+const LATE_TAG = 0xff;
+
+/** A lateness decision, stored like a score so that a replay is answered the same way. */
+export function encodeLateness(lateness: Lateness): Buffer {
+  const record = Buffer.alloc(8);
+  record.writeUInt8(LATE_TAG, 0);
+  record.writeUInt8(lateness.kind === 'lateness' ? 0 : 1, 1);
+  record.writeUIntBE(lateness.referenceMs, 2, 6);
+  return record;
+}
+
+export function decodeLateness(outcome: Buffer): Lateness | undefined {
+  if (outcome.length !== 8 || outcome[0] !== LATE_TAG) return undefined;
+  return { kind: outcome[1] === 0 ? 'lateness' : 'window', referenceMs: outcome.readUIntBE(2, 6) };
+}
+
+interface Window {
+  bytes: Buffer;
+  count: number;
+  oldestSeconds: number;
+  newestSeconds: number;
+}
+
+function insertEntry(
+  window: Window,
+  entry: WindowEntry,
+  actions: ActionVocabulary,
+): { window: Window; end: number; placed: boolean } {
+  const seconds = entry.tsMs / 1000;
+  if (window.count === 0 || seconds >= window.newestSeconds) {
+    const encoded = encodeEntry(entry, window.count === 0 ? 0 : seconds - window.newestSeconds, actions);
+    const bytes = Buffer.concat([window.bytes, encoded]);
+    return {
+      window: {
+        bytes,
+        count: window.count + 1,
+        oldestSeconds: window.count === 0 ? seconds : window.oldestSeconds,
+        newestSeconds: seconds,
+      },
+      end: bytes.length,
+      placed: false,
+    };
+  }
+  // Out of order (rare): rewrite the whole window, keeping arrival order among equal times.
+  const entries = readEntries(window.bytes, window.bytes.length, window.newestSeconds, window.count, actions);
+  let position = entries.length;
+  while (position > 0 && (entries[position - 1] as WindowEntry).tsMs > entry.tsMs) position--;
+  entries.splice(position, 0, entry);
+  const bytes = encodeWindow(entries, actions);
+  const bounds = entryBounds(bytes);
+  return {
+    window: {
+      bytes,
+      count: entries.length,
+      oldestSeconds: (entries[0] as WindowEntry).tsMs / 1000,
+      newestSeconds: window.newestSeconds,
+    },
+    end: (bounds[position] as { end: number }).end,
+    placed: true,
+  };
+}
+
+function trimOldest(window: Window, size: number): Window {
+  let { bytes, count, oldestSeconds } = window;
+  while (count > size) {
+    const end = entryEnd(bytes, 0);
+    bytes = bytes.subarray(end);
+    count--;
+    // The new oldest entry's gap was measured from the entry just dropped.
+    oldestSeconds += entryGapSeconds(bytes, 0);
+  }
+  return { ...window, bytes, count, oldestSeconds };
+}
+
+export function applyEvents(
+  state: UserState,
+  events: readonly IncomingEvent[],
+  limits: StateLimits,
+  source: number,
+  actions: ActionVocabulary,
+): Transition {
+  let newestMs = state.newestMs;
+  let offsetSeen = state.offsets.get(source) ?? -1;
+  let window: Window = {
+    bytes: state.window,
+    count: state.windowCount,
+    oldestSeconds: state.oldestEntrySeconds,
+    newestSeconds: newestMs === null ? 0 : Math.floor(newestMs / 1000),
+  };
+  const remembered = new Map(state.outcomes.map((o) => [o.idHash.toString('latin1'), o.outcome]));
+  const recent = new Set(state.recentIds.map((id) => id.toString('latin1')));
+  const recentIds = [...state.recentIds];
+  const results: TransitionResult[] = [];
+  const recorded: number[] = [];
+  const recordedIds: Buffer[] = [];
+  const lateOutcomes = new Map<number, Buffer>();
+
+  for (const { event, offset } of events) {
+    const idHash = eventIdHash(event.eventId);
+    const key = idHash.toString('latin1');
+    const outcome = remembered.get(key);
+    if (outcome) {
+      results.push({ kind: 'remembered', outcome });
+    } else if (recent.has(key) || offset <= offsetSeen) {
+      results.push({ kind: 'forgotten' });
+    } else {
+      const entry = toWindowEntry(event);
+      let lateness: Lateness | undefined;
+      if (newestMs !== null && event.tsMs < newestMs - limits.latenessMs) {
+        lateness = { kind: 'lateness', referenceMs: newestMs };
+      } else if (window.count >= limits.windowSize && entry.tsMs / 1000 < window.oldestSeconds) {
+        lateness = { kind: 'window', referenceMs: window.oldestSeconds * 1000 };
+      }
+      recorded.push(results.length);
+      recordedIds.push(idHash);
+      recent.add(key);
+      recentIds.push(idHash);
+      if (lateness) {
+        lateOutcomes.set(results.length, encodeLateness(lateness));
+        results.push({ kind: 'late', lateness });
+      } else {
+        const inserted = insertEntry(window, entry, actions);
+        const snapshot = inserted.window;
+        const seconds = entry.tsMs / 1000;
+        results.push({
+          kind: 'new',
+          placed: inserted.placed,
+          history: (limit) =>
+            readEntries(snapshot.bytes, inserted.end, seconds, Math.min(limit, limits.windowSize), actions),
+        });
+        window = trimOldest(inserted.window, limits.windowSize);
+        if (newestMs === null || event.tsMs > newestMs) newestMs = event.tsMs;
+      }
+    }
+    if (offset > offsetSeen) offsetSeen = offset;
+  }
+
+  const offsets = new Map(state.offsets);
+  offsets.set(source, offsetSeen);
+  const next: UserState = {
+    seq: (state.seq + 1) % 2 ** 32,
+    newestMs,
+    oldestEntrySeconds: window.oldestSeconds,
+    offsets,
+    recentIds: recentIds.slice(Math.max(0, recentIds.length - limits.dedupeIds)),
+    // Outcomes of the last commit that recorded something: a replay of an unpublished batch needs them.
+    outcomes:
+      recorded.length === 0
+        ? state.outcomes
+        : recorded.map((index, i) => ({
+            idHash: recordedIds[i] as Buffer,
+            outcome: lateOutcomes.get(index) ?? Buffer.alloc(0),
+          })),
+    model: state.model,
+    windowCount: window.count,
+    window: window.bytes,
+  };
+  return { next, results, recorded };
+}
+
+/** The state with each new event's outcome (in result order) and the scorer's new model state. */
+export function withOutcomes(
+  transition: Transition,
+  outcomes: ReadonlyMap<number, Buffer>,
+  model: Buffer | null,
+): UserState {
+  const { next, recorded } = transition;
+  const filled =
+    recorded.length === 0
+      ? next.outcomes
+      : next.outcomes.map((entry, i) => {
+          const outcome = outcomes.get(recorded[i] as number);
+          return outcome ? { ...entry, outcome } : entry;
+        });
+  return { ...next, outcomes: filled, model: model ?? next.model };
+}

@@ -1,0 +1,130 @@
+/**
+ * Everything seqscore keeps about one user, as one Redis string (one key, one allocation: a hash or a
+ * list would add tens of bytes of overhead per field or entry):
+ *
+ *   u8   format (5)                 \  the first five bytes are the state's version: a commit
+ *   u32  seq, bumped by every commit /  succeeds only if they are still what the read saw
+ *   u48  newest event time applied, ms + 1 (0: none)
+ *   u32  oldest window entry time, s
+ *   u8   input partitions seen, then for each: u32 hash of "topic:partition", u48 greatest offset
+ *   u8   recent eventIds remembered, then for each an 8-byte hash, oldest first
+ *   u16  outcomes of the last commit, then for each: 8-byte eventId hash, u16 length, bytes
+ *   u16  model state length, then the model state (opaque here; written by the scorer)
+ *   u16  window entries, then the window (see windowEntry.ts) to the end
+ */
+export const STATE_FORMAT = 5;
+/** Bytes that identify a state's version: the format and seq. */
+export const VERSION_BYTES = 5;
+
+export interface RememberedOutcome {
+  idHash: Buffer;
+  outcome: Buffer;
+}
+
+export interface UserState {
+  seq: number;
+  newestMs: number | null;
+  oldestEntrySeconds: number;
+  offsets: Map<number, number>;
+  recentIds: Buffer[];
+  outcomes: RememberedOutcome[];
+  model: Buffer;
+  windowCount: number;
+  window: Buffer;
+}
+
+export function emptyState(): UserState {
+  return {
+    seq: 0,
+    newestMs: null,
+    oldestEntrySeconds: 0,
+    offsets: new Map(),
+    recentIds: [],
+    outcomes: [],
+    model: Buffer.alloc(0),
+    windowCount: 0,
+    window: Buffer.alloc(0),
+  };
+}
+
+export class StateFormatError extends Error {
+  override readonly name = 'StateFormatError';
+}
+
+export function encodeState(state: UserState): Buffer {
+  const outcomesLength = state.outcomes.reduce((sum, o) => sum + 10 + o.outcome.length, 0);
+  const size =
+    VERSION_BYTES + 6 + 4 + 1 + state.offsets.size * 10 + 1 + state.recentIds.length * 8 + 2 + outcomesLength;
+  const head = Buffer.alloc(size + 2 + state.model.length + 2);
+  let at = head.writeUInt8(STATE_FORMAT, 0);
+  at = head.writeUInt32BE(state.seq >>> 0, at);
+  at = head.writeUIntBE(state.newestMs === null ? 0 : state.newestMs + 1, at, 6);
+  at = head.writeUInt32BE(state.oldestEntrySeconds >>> 0, at);
+  at = head.writeUInt8(state.offsets.size, at);
+  for (const [source, offset] of state.offsets) {
+    at = head.writeUInt32BE(source, at);
+    at = head.writeUIntBE(offset, at, 6);
+  }
+  at = head.writeUInt8(state.recentIds.length, at);
+  for (const id of state.recentIds) at += id.copy(head, at);
+  at = head.writeUInt16BE(state.outcomes.length, at);
+  for (const { idHash, outcome } of state.outcomes) {
+    at += idHash.copy(head, at);
+    at = head.writeUInt16BE(outcome.length, at);
+    at += outcome.copy(head, at);
+  }
+  at = head.writeUInt16BE(state.model.length, at);
+  at += state.model.copy(head, at);
+  head.writeUInt16BE(state.windowCount, at);
+  return Buffer.concat([head, state.window]);
+}
+
+export function decodeState(blob: Buffer): UserState {
+  if (blob[0] !== STATE_FORMAT) throw new StateFormatError(`unknown user state format ${blob[0]}`);
+  try {
+    let at = 1;
+    const seq = blob.readUInt32BE(at);
+    const newest = blob.readUIntBE(at + 4, 6);
+    const oldestEntrySeconds = blob.readUInt32BE(at + 10);
+    at += 14;
+    const offsets = new Map<number, number>();
+    const sources = blob.readUInt8(at++);
+    for (let i = 0; i < sources; i++, at += 10)
+      offsets.set(blob.readUInt32BE(at), blob.readUIntBE(at + 4, 6));
+    const ids = blob.readUInt8(at++);
+    const recentIds: Buffer[] = [];
+    for (let i = 0; i < ids; i++, at += 8) recentIds.push(blob.subarray(at, at + 8));
+    const outcomeCount = blob.readUInt16BE(at);
+    at += 2;
+    const outcomes: RememberedOutcome[] = [];
+    for (let i = 0; i < outcomeCount; i++) {
+      const idHash = blob.subarray(at, at + 8);
+      const length = blob.readUInt16BE(at + 8);
+      outcomes.push({ idHash, outcome: blob.subarray(at + 10, at + 10 + length) });
+      at += 10 + length;
+    }
+    const modelLength = blob.readUInt16BE(at);
+    const model = blob.subarray(at + 2, at + 2 + modelLength);
+    at += 2 + modelLength;
+    const windowCount = blob.readUInt16BE(at);
+    return {
+      seq,
+      newestMs: newest === 0 ? null : newest - 1,
+      oldestEntrySeconds,
+      offsets,
+      recentIds,
+      outcomes,
+      model,
+      windowCount,
+      window: blob.subarray(at + 2),
+    };
+  } catch (error) {
+    if (error instanceof RangeError) throw new StateFormatError(`truncated user state: ${error.message}`);
+    throw error;
+  }
+}
+
+/** The version bytes of an encoded state, or an empty buffer for a user with no state. */
+export function versionOf(blob: Buffer | null): Buffer {
+  return blob ? blob.subarray(0, VERSION_BYTES) : Buffer.alloc(0);
+}

@@ -1,0 +1,105 @@
+import * as tf from '@tensorflow/tfjs';
+import type { SequenceModel } from './sequenceModel.js';
+
+/**
+ * The explore head's top items without scoring the whole vocabulary for every event. Its logit is
+ * q·e_i + b_i, and the learned popularity bias b_i dominates: on the Taobao dev model, the 2,048
+ * items with the largest bias hold 99.9% of the exact top 10 (1,024: 92%). So only those are scored
+ * exactly. The softmax still needs the whole vocabulary's mass, most of which is in the long tail
+ * (64% of it at 2,048); it is estimated with the second-order expansion of exp around q = 0,
+ *
+ *   Σ_tail exp(b_i + q·e_i) ≈ Σ exp(b_i) (1 + q·e_i + (q·e_i)² / 2) = s0 + q·s1 + q S2 qᵀ / 2,
+ *
+ * whose sums are computed once per model (mean relative error of the normalizer 4% on that model).
+ */
+export class ExploreShortlist {
+  readonly size: number;
+  private readonly indexes: Int32Array;
+  private readonly embeddings: tf.Tensor2D;
+  private readonly bias: tf.Tensor1D;
+  /** exp(shift) * (s0, s1, S2) are the tail sums; the shift keeps them in float range. */
+  private readonly shift: number;
+  private readonly s0: number;
+  private readonly s1: tf.Tensor2D;
+  private readonly s2: tf.Tensor2D;
+
+  private constructor(model: SequenceModel, indexes: Int32Array) {
+    this.size = indexes.length;
+    this.indexes = indexes;
+    const allEmbeddings = model.params.get('emb.item') as tf.Tensor2D;
+    const allBias = model.params.get('head.item.bias') as tf.Tensor1D;
+    const picked = tf.tensor1d(indexes, 'int32');
+    this.embeddings = tf.keep(tf.gather(allEmbeddings, picked)) as tf.Tensor2D;
+    this.bias = tf.keep(tf.gather(allBias, picked)) as tf.Tensor1D;
+    picked.dispose();
+
+    const [vocabulary, width] = allEmbeddings.shape;
+    const embeddings = allEmbeddings.dataSync() as Float32Array;
+    const bias = allBias.dataSync() as Float32Array;
+    const inShortlist = new Uint8Array(vocabulary);
+    for (const index of indexes) inShortlist[index] = 1;
+    let shift = Number.NEGATIVE_INFINITY;
+    for (let i = 0; i < vocabulary; i++) if (!inShortlist[i]) shift = Math.max(shift, bias[i] as number);
+    this.shift = Number.isFinite(shift) ? shift : 0;
+    let s0 = 0;
+    const s1 = new Float64Array(width);
+    const s2 = new Float64Array(width * width);
+    for (let i = 0; i < vocabulary; i++) {
+      if (inShortlist[i]) continue;
+      const weight = Math.exp((bias[i] as number) - this.shift);
+      s0 += weight;
+      const row = i * width;
+      for (let a = 0; a < width; a++) {
+        const ea = (embeddings[row + a] as number) * weight;
+        s1[a] = (s1[a] as number) + ea;
+        for (let c = 0; c < width; c++) {
+          s2[a * width + c] = (s2[a * width + c] as number) + ea * (embeddings[row + c] as number);
+        }
+      }
+    }
+    this.s0 = s0;
+    this.s1 = tf.keep(tf.tensor2d(Float32Array.from(s1), [width, 1]));
+    this.s2 = tf.keep(tf.tensor2d(Float32Array.from(s2), [width, width]));
+  }
+
+  /**
+   * A shortlist of the `size` frequent items with the largest bias, or undefined when that would be
+   * every frequent item (the exact softmax is then as cheap).
+   */
+  static build(model: SequenceModel, size: number): ExploreShortlist | undefined {
+    const frequent = model.vocabularies.items.frequent.length;
+    if (size <= 0 || size >= frequent) return undefined;
+    const bias = model.params.get('head.item.bias').dataSync() as Float32Array;
+    const order = Array.from({ length: frequent }, (_, i) => i + 1).sort(
+      (x, y) => (bias[y] as number) - (bias[x] as number),
+    );
+    return new ExploreShortlist(model, Int32Array.from(order.slice(0, size)));
+  }
+
+  /** The vocabulary index of the n-th shortlist item. */
+  itemIndex(n: number): number | undefined {
+    return this.indexes[n];
+  }
+
+  /** [n, size] explore logits of the shortlist. */
+  logits(query: tf.Tensor2D): tf.Tensor2D {
+    return tf.add(tf.matMul(query, this.embeddings, false, true), this.bias) as tf.Tensor2D;
+  }
+
+  /** [n] log of the explore softmax's normalizer: exact over the shortlist, estimated over the rest. */
+  logNormalizer(query: tf.Tensor2D, logits: tf.Tensor2D): tf.Tensor1D {
+    return tf.tidy(() => {
+      const top = tf.max(logits, 1);
+      const head = tf.sum(tf.exp(tf.sub(logits, tf.expandDims(top, 1))), 1);
+      const linear = tf.squeeze(tf.matMul(query, this.s1), [1]);
+      const quadratic = tf.sum(tf.mul(tf.matMul(query, this.s2), query), 1);
+      const tail = tf.add(tf.add(this.s0, linear), tf.mul(quadratic, 0.5));
+      const scaledTail = tf.mul(tf.exp(tf.sub(this.shift, top)), tail);
+      return tf.add(top, tf.log(tf.add(head, scaledTail))) as tf.Tensor1D;
+    });
+  }
+
+  dispose(): void {
+    tf.dispose([this.embeddings, this.bias, this.s1, this.s2]);
+  }
+}
