@@ -3,9 +3,12 @@ import { Command } from 'commander';
 import { registerDemoCommand } from './demoCommand.js';
 import { registerEraseCommand } from './eraseCommand.js';
 import { registerEvalCommand } from './evalCommand.js';
+import { registerModelsCommand } from './modelsCommand.js';
 import { registerReplayCommand } from './replayCommand.js';
+import { registerRetrainCommand } from './retrainCommand.js';
 import { registerStackCommand } from './stackCommand.js';
 import { registerTrainCommand } from './trainCommand.js';
+import { registerTrainerCommand } from './trainerCommand.js';
 import { registerWorkerCommand } from './workerCommand.js';
 
 const program = new Command()
@@ -20,5 +23,8 @@ registerTrainCommand(program);
 registerEvalCommand(program);
 registerDemoCommand(program);
 registerEraseCommand(program);
+registerTrainerCommand(program);
+registerRetrainCommand(program);
+registerModelsCommand(program);
 
 await program.parseAsync(process.argv);

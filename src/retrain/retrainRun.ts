@@ -22,7 +22,7 @@ import { decidePromotion, evaluationMetrics, type PromotionRule } from './promot
  */
 
 export type TrainingSource =
-  | { kind: 'kafka'; topic: string; groupId: string }
+  | { kind: 'kafka'; topic: string; groupPrefix: string }
   | { kind: 'events'; source: EventSource };
 
 export interface RetrainSettings {
@@ -52,6 +52,7 @@ export class RetrainDataError extends Error {
 const MIN_EVENTS = 100;
 
 async function readSource(
+  runId: string,
   settings: RetrainSettings,
   kafka: Kafka | undefined,
   now: number,
@@ -62,7 +63,7 @@ async function readSource(
   const window = await readKafkaWindow(kafka, {
     topic: settings.source.topic,
     fromMs: now - settings.windowMs,
-    groupId: settings.source.groupId,
+    groupId: `${settings.source.groupPrefix}-${runId}`,
     now,
   });
   const offsets = window.partitions.map((p) => `${p.partition}:${p.from}-${p.to}`).join(',');
@@ -85,7 +86,7 @@ export async function runRetrain(
 ): Promise<RetrainOutcome> {
   const { registry, logger } = deps;
   const training = settings.training;
-  const read = await readSource(settings, deps.kafka, now);
+  const read = await readSource(runId, settings, deps.kafka, now);
   const loaded = await loadEvents(read.source, new ActionVocabulary(training.actions, training.aliases));
   let { events, report: cleaning } = cleanEvents(loaded.events);
   let { windowFrom, windowTo } = read;

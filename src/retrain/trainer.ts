@@ -3,11 +3,13 @@ import type { AddressInfo } from 'node:net';
 import { type Job, Queue, UnrecoverableError, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Config } from '../config.js';
-import { redisConnectionOptions } from '../infra/redis.js';
+import { createKafka } from '../infra/kafka.js';
+import { createRedis, redisConnectionOptions } from '../infra/redis.js';
 import { errorSummary, type Logger } from '../logger.js';
 import { startHttpServer } from '../metrics/httpServer.js';
 import { createTrainerMetrics, type TrainerMetrics } from '../metrics/metrics.js';
-import { RetrainDataError, type RetrainOutcome } from './retrainRun.js';
+import { ModelRegistry } from '../registry/modelRegistry.js';
+import { RetrainDataError, type RetrainOutcome, type RetrainSettings, runRetrain } from './retrainRun.js';
 
 /**
  * The trainer process: a BullMQ worker on the retraining queue, one run at a time across every
@@ -155,4 +157,39 @@ export async function startTrainer(
       logger.info('trainer stopped');
     },
   };
+}
+
+/** The trainer of `seqscore trainer`: retraining runs against the registry, data from Kafka or a file. */
+export async function startRegistryTrainer(
+  config: Config,
+  logger: Logger,
+  settings: RetrainSettings,
+): Promise<RunningTrainer> {
+  if (!config.registry) throw new Error('the trainer needs a model registry: set SEQSCORE_REGISTRY_DIR');
+  const redis = createRedis(config.redis, 'seqscore-trainer', logger);
+  const registry = new ModelRegistry(config.registry.dir, redis, config.redis.keyPrefix);
+  const kafka = settings.source.kind === 'kafka' ? createKafka(config.kafka, { logger }) : undefined;
+  try {
+    const trainer = await startTrainer(
+      config,
+      logger,
+      (job) =>
+        runRetrain(`run-${job.id}-${job.attemptsMade}`, settings, {
+          registry,
+          logger,
+          ...(kafka ? { kafka } : {}),
+        }),
+      (olderThanMs) => registry.removeStaleStaging(olderThanMs),
+    );
+    return {
+      ...trainer,
+      stop: async () => {
+        await trainer.stop();
+        redis.disconnect();
+      },
+    };
+  } catch (error) {
+    redis.disconnect();
+    throw error;
+  }
 }
