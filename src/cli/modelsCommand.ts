@@ -3,15 +3,32 @@ import { type Config, loadConfig } from '../config.js';
 import { createRedis } from '../infra/redis.js';
 import { createLogger } from '../logger.js';
 import { initBackend } from '../model/backend.js';
-import { ModelRegistry } from '../registry/modelRegistry.js';
-import { loadCheckedModel } from '../worker/modelSwitch.js';
+import { ModelLoadError } from '../model/modelFolder.js';
+import { ModelRegistry, RegistryError } from '../registry/modelRegistry.js';
+import { loadCheckedModel, ModelRefusedError } from '../worker/modelSwitch.js';
 
-async function withRegistry<T>(work: (registry: ModelRegistry, config: Config) => Promise<T>): Promise<T> {
+/** Runs a subcommand; what it cannot do is one line on stderr and exit status 1, not a stack trace. */
+async function withRegistry(work: (registry: ModelRegistry, config: Config) => Promise<void>): Promise<void> {
   const config = loadConfig();
-  if (!config.registry) throw new Error('set SEQSCORE_REGISTRY_DIR to the model registry');
+  if (!config.registry) {
+    console.error('error: set SEQSCORE_REGISTRY_DIR to the model registry');
+    process.exitCode = 1;
+    return;
+  }
   const redis = createRedis(config.redis, 'seqscore-models', createLogger(config.logLevel));
   try {
-    return await work(new ModelRegistry(config.registry.dir, redis, config.redis.keyPrefix), config);
+    await work(new ModelRegistry(config.registry.dir, redis, config.redis.keyPrefix), config);
+  } catch (error) {
+    if (
+      !(
+        error instanceof RegistryError ||
+        error instanceof ModelRefusedError ||
+        error instanceof ModelLoadError
+      )
+    )
+      throw error;
+    console.error(`error: ${error.message}`);
+    process.exitCode = 1;
   } finally {
     redis.disconnect();
   }
@@ -64,7 +81,7 @@ export function registerModelsCommand(program: Command): void {
   models
     .command('promote <version>')
     .description('make a version current, after loading and trying it as a worker would')
-    .action(async (version: string, _options: unknown) =>
+    .action(async (version: string) =>
       withRegistry(async (registry, config) => {
         await initBackend(config.model.backend, 'inference');
         const checked = await loadCheckedModel(
@@ -83,7 +100,8 @@ export function registerModelsCommand(program: Command): void {
     .action(async () =>
       withRegistry(async (registry) => {
         const moved = await registry.rollback();
-        if (!moved.moved) throw new Error(`nothing to roll back to (current: ${moved.current ?? 'none'})`);
+        if (!moved.moved)
+          throw new RegistryError(`nothing to roll back to (current: ${moved.current ?? 'none'})`);
         console.log(`current: ${moved.current}`);
       }),
     );

@@ -20,12 +20,10 @@ export function registerRetrainCommand(program: Command): void {
       const config = loadConfig();
       const connection = queueConnection(config, 'retrain-command');
       const queue = retrainQueue(config, connection);
-      const events = options.wait
-        ? new QueueEvents(RETRAIN_QUEUE, {
-            connection: queueConnection(config, 'retrain-command-events'),
-            prefix: queuePrefix(config),
-          })
-        : undefined;
+      const eventsConnection = options.wait ? queueConnection(config, 'retrain-command-events') : undefined;
+      const events =
+        eventsConnection &&
+        new QueueEvents(RETRAIN_QUEUE, { connection: eventsConnection, prefix: queuePrefix(config) });
       try {
         await events?.waitUntilReady();
         const job = await enqueueRetrain(queue, config);
@@ -34,6 +32,8 @@ export function registerRetrainCommand(program: Command): void {
       } finally {
         await events?.close();
         await queue.close();
+        // Connections handed to BullMQ stay open after close(): they are ours to end.
+        eventsConnection?.disconnect();
         connection.disconnect();
       }
     });

@@ -41,7 +41,8 @@ export function evaluationMetrics(report: PredictorReport | null | undefined): R
     metrics[`next_item_ndcg_at_${k}`] = report.nextItem.ndcg;
     metrics[`next_item_mrr_at_${k}`] = report.nextItem.mrr;
   }
-  if (report.churn) {
+  // Without churn cases (all censored) there is nothing to measure, and Brier's empty mean reads 0.
+  if (report.churn && report.churn.count > 0) {
     metrics.churn_auc = report.churn.rocAuc;
     metrics.churn_pr_auc = report.churn.prAuc;
     metrics.churn_brier = report.churn.brier;

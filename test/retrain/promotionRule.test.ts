@@ -27,6 +27,9 @@ describe('promotion rule', () => {
     });
     expect(metrics).not.toHaveProperty('churn_auc');
     expect(evaluationMetrics(null)).toEqual({});
+    const censored = report(0.3, 0.8, 0.2, 0.6);
+    if (censored.churn) censored.churn.count = 0;
+    expect(Object.keys(evaluationMetrics(censored)).filter((name) => name.startsWith('churn'))).toEqual([]);
   });
 
   it('promotes a challenger within the tolerance on every primary metric, in the right direction', () => {
