@@ -5,10 +5,13 @@ import { registerEraseCommand } from './eraseCommand.js';
 import { registerEvalCommand } from './evalCommand.js';
 import { registerExplainCommand } from './explainCommand.js';
 import { registerInsightsCommand } from './insightsCommand.js';
+import { registerModelsCommand } from './modelsCommand.js';
 import { registerProfileCommand } from './profileCommand.js';
 import { registerReplayCommand } from './replayCommand.js';
+import { registerRetrainCommand } from './retrainCommand.js';
 import { registerStackCommand } from './stackCommand.js';
 import { registerTrainCommand } from './trainCommand.js';
+import { registerTrainerCommand } from './trainerCommand.js';
 import { registerWorkerCommand } from './workerCommand.js';
 
 const program = new Command()
@@ -26,5 +29,8 @@ registerEraseCommand(program);
 registerProfileCommand(program);
 registerExplainCommand(program);
 registerInsightsCommand(program);
+registerTrainerCommand(program);
+registerRetrainCommand(program);
+registerModelsCommand(program);
 
 await program.parseAsync(process.argv);
