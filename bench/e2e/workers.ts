@@ -67,7 +67,7 @@ export class BenchWorker {
    * SIGTERM, then SIGKILL after `timeoutMs`: what the worker still does once measured does not
    * matter, and a slow worker would otherwise finish a long micro-batch first.
    */
-  async stop(timeoutMs = 3_000): Promise<void> {
+  async stop(timeoutMs = 1_000): Promise<void> {
     if (!running.has(this.child)) return;
     this.child.kill('SIGTERM');
     const timer = setTimeout(() => this.child.kill('SIGKILL'), timeoutMs);
