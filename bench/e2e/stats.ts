@@ -12,11 +12,12 @@ export function percentile(sorted: readonly number[], q: number): number {
 
 /**
  * Events per second between the first and the last output message (Kafka CreateTime in the
- * worker), so that process start-up and group join are left out.
+ * worker), so that process start-up and group join are left out: `completed` counts the outputs
+ * after the first timestamp, since the work behind the first ones was done before the span.
  */
-export function throughputFromTimes(count: number, firstMs: number, lastMs: number): number {
-  if (count < 2 || lastMs <= firstMs) return Number.NaN;
-  return (count * 1000) / (lastMs - firstMs);
+export function throughputFromTimes(completed: number, firstMs: number, lastMs: number): number {
+  if (completed < 1 || lastMs <= firstMs) return Number.NaN;
+  return (completed * 1000) / (lastMs - firstMs);
 }
 
 export interface PacedSample {

@@ -25,9 +25,9 @@ describe('percentile', () => {
 });
 
 describe('throughputFromTimes', () => {
-  it('counts events per second between the first and the last output', () => {
+  it('counts events completed per second between the first and the last output', () => {
     expect(throughputFromTimes(1_000, 10_000, 12_000)).toBe(500);
-    expect(throughputFromTimes(1, 10_000, 10_000)).toBeNaN();
+    expect(throughputFromTimes(0, 10_000, 12_000)).toBeNaN();
     expect(throughputFromTimes(10, 10_000, 10_000)).toBeNaN();
   });
 });
@@ -112,6 +112,8 @@ describe('ThroughputTracker', () => {
     tracker.sink('m1', 200);
     tracker.sink('m2', 400);
     tracker.sink('b', 900);
+    // m1 was done before the span began: one event completed in 200 ms.
+    expect(tracker.eventsPerSec()).toBe(5);
     expect({
       seen: tracker.seen,
       count: tracker.count,
@@ -123,6 +125,15 @@ describe('ThroughputTracker', () => {
       first: 200,
       last: 400,
     });
+  });
+});
+
+describe('ThroughputTracker with micro-batches', () => {
+  it('leaves out the batch finished at the first timestamp, in whatever order outputs arrive', () => {
+    const tracker = new ThroughputTracker();
+    for (const at of [1_500, 1_000, 1_000, 1_000, 2_000, 2_000]) tracker.sink('e', at);
+    expect(tracker.atFirst).toBe(3);
+    expect(tracker.eventsPerSec()).toBe(3);
   });
 });
 
