@@ -49,7 +49,7 @@ const program = new Command('bench:e2e')
   .option('--json', 'print one JSON summary as the last line', false)
   .option('--events <n>', 'backlog for the throughput runs (default 1,000,000; quick 100,000)', positiveInt)
   .option('--users <n>', 'users of the synthetic stream (default 100,000; quick 20,000)', positiveInt)
-  .option('--naive-events <n>', 'backlog of the naive mode (default 20,000; quick 500)', positiveInt)
+  .option('--naive-events <n>', 'backlog of the naive mode (default 5,000; quick 500)', positiveInt)
   .option('--rate <eventsPerSecond>', 'offered load of the latency runs', positiveNumber, 5_000)
   .option('--latency-seconds <s>', 'length of each latency run (default 30; quick 8)', positiveNumber)
   .option('--window-users <n>', 'users of the window-size runs (default 1,000; quick 40)', positiveInt)
@@ -61,7 +61,7 @@ const quick = options.quick;
 const settings = {
   events: options.events ?? (quick ? 100_000 : 1_000_000),
   users: options.users ?? (quick ? 20_000 : 100_000),
-  naiveEvents: options.naiveEvents ?? (quick ? 500 : 20_000),
+  naiveEvents: options.naiveEvents ?? (quick ? 500 : 5_000),
   rate: options.rate,
   latencySeconds: options.latencySeconds ?? (quick ? 8 : 30),
   windowUsers: options.windowUsers ?? (quick ? 40 : 1_000),
@@ -168,7 +168,8 @@ async function pacedLatency(
   );
   const deadlineMs = Date.now() + settings.drainSeconds * 1000;
   await waitUntil(() => tracker.outputs.size >= sent.size, deadlineMs, worker);
-  const warmupMs = Math.min(2_000, paced.seconds * 100);
+  // 2 s, or a quarter of a shorter run.
+  const warmupMs = Math.min(2_000, paced.seconds * 250);
   return {
     ...summarizeLatency(pacedSamples(sent, tracker.outputs), warmupMs, Math.min(Date.now(), deadlineMs)),
     offeredPerSec: paced.sent / paced.seconds,
