@@ -2,7 +2,7 @@ import { Partitioners } from 'kafkajs';
 import { loadConfig } from '../../src/config.js';
 import { ActionVocabulary } from '../../src/events/actionVocabulary.js';
 import { createDecoder } from '../../src/events/decoder.js';
-import { decodeWindowEntry, encodeWindowEntry, toWindowEntry } from '../../src/features/windowEntry.js';
+import { toWindowEntry, type WindowEntry } from '../../src/features/windowEntry.js';
 import { createKafka } from '../../src/infra/kafka.js';
 import { createRedis } from '../../src/infra/redis.js';
 import { createLogger } from '../../src/logger.js';
@@ -14,13 +14,16 @@ import { runUntilSignal } from './childProcess.js';
 
 /**
  * The baseline the worker's design is measured against, written the plain way: for each event,
- * read the user's whole window from Redis, append the event, run the whole sequence through the
- * model, and produce one score message.
+ * read the user's whole window (JSON entries in a Redis list) from Redis, append the event, run the
+ * whole sequence through the model, and produce one score message.
  */
 const config = loadConfig();
 const logger = createLogger(config.logLevel);
 const backend = await initBackend(config.model.backend, 'inference');
-const scorer = new Scorer(await loadModelFolder(config.model.dir), config.model.topK);
+const scorer = new Scorer(await loadModelFolder(config.model.dir), {
+  topK: config.model.topK,
+  exploreCandidates: config.model.exploreCandidates,
+});
 logger.info({ backend, modelVersion: scorer.version }, 'model loaded');
 
 const redis = createRedis(config.redis, 'bench-naive', logger);
@@ -58,11 +61,13 @@ await consumer.run({
     const stored = await redis.lrange(key, 0, -1);
     await redis
       .multi()
-      .rpush(key, encodeWindowEntry(entry))
+      .rpush(key, JSON.stringify(entry))
       .ltrim(key, -config.window.size, -1)
       .pexpire(key, config.window.ttlMs)
       .exec();
-    const history = [...stored.map(decodeWindowEntry), entry].slice(-config.window.size);
+    const history = [...stored.map((text) => JSON.parse(text) as WindowEntry), entry].slice(
+      -config.window.size,
+    );
     const [score] = scorer.score([history]);
     if (!score) throw new Error('the model returned no score');
     const value = buildScoreMessage({
