@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { MAX_ACTIONS } from './features/windowEntry.js';
 import { BACKEND_NAMES, type BackendPreference } from './model/backendNames.js';
+import { metricDirection, type PromotionRule } from './retrain/promotionRule.js';
 
 /**
  * The one place where seqscore reads its environment. Every variable has a documented default
@@ -111,9 +112,30 @@ const envSchema = z
     SEQSCORE_ACTION_ALIASES: aliasMap.default({ pv: 'view', buy: 'purchase' }),
     SEQSCORE_MODEL_DIR: z.string().min(1).default('.seqscore/models/current'),
     SEQSCORE_CHURN_HORIZON: duration.default(86_400_000),
+    SEQSCORE_REGISTRY_DIR: z.string().min(1).optional(),
+    SEQSCORE_MODEL_POLL_INTERVAL: duration.default(30_000),
+    SEQSCORE_RETRAIN_EVERY: duration.optional(),
+    SEQSCORE_RETRAIN_CRON: z.string().min(1).optional(),
+    SEQSCORE_RETRAIN_ATTEMPTS: int(1, 100).default(3),
+    SEQSCORE_TRAIN_WINDOW: duration.default(7 * 86_400_000),
+    SEQSCORE_PROMOTE_METRICS: list
+      .pipe(
+        z.array(
+          z.string().refine((metric) => metricDirection(metric) !== undefined, {
+            message:
+              'unknown metric (next_action_f1|accuracy|log_loss, next_item_hit_rate|ndcg|mrr_at_<k>, churn_auc|pr_auc|brier)',
+          }),
+        ),
+      )
+      .default(['next_action_f1', 'next_item_hit_rate_at_10', 'churn_auc']),
+    SEQSCORE_PROMOTE_TOLERANCE: z.coerce.number().min(0).max(1).default(0.005),
     SEQSCORE_TOP_K: int(1, 255).default(10),
     SEQSCORE_EXPLORE_CANDIDATES: int(0, 10_000_000).default(2048),
     SEQSCORE_USER_ID_KEY: z.string().min(32, 'must be at least 32 characters of secret').optional(),
+    SEQSCORE_PROFILE_HALF_LIFE: duration.refine((ms) => ms > 0, 'must be longer than 0').default(86_400_000),
+    SEQSCORE_SEGMENTS: z
+      .union([z.literal('auto'), z.coerce.number().int().min(1).max(1_000)])
+      .default('auto'),
     SEQSCORE_TF_BACKEND: z.enum(['auto', ...BACKEND_NAMES]).default('auto'),
     SEQSCORE_METRICS_HOST: z.string().min(1).default('0.0.0.0'),
     SEQSCORE_METRICS_PORT: int(0, 65_535).default(9464),
@@ -149,6 +171,23 @@ const envSchema = z
         path: ['KAFKA_SSL_CERT_FILE'],
         message: 'a client certificate needs both KAFKA_SSL_CERT_FILE and KAFKA_SSL_KEY_FILE',
       });
+    }
+    if (env.SEQSCORE_RETRAIN_EVERY !== undefined && env.SEQSCORE_RETRAIN_CRON !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['SEQSCORE_RETRAIN_EVERY'],
+        message: 'set SEQSCORE_RETRAIN_EVERY or SEQSCORE_RETRAIN_CRON, not both',
+      });
+    }
+    for (const metric of env.SEQSCORE_PROMOTE_METRICS) {
+      const cutOff = /_at_(\d+)$/.exec(metric)?.[1];
+      if (cutOff !== undefined && Number(cutOff) !== env.SEQSCORE_TOP_K) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['SEQSCORE_PROMOTE_METRICS'],
+          message: `${metric}: evaluations rank the top SEQSCORE_TOP_K (${env.SEQSCORE_TOP_K}) items`,
+        });
+      }
     }
     const actions = new Set(env.SEQSCORE_ACTIONS);
     if (actions.size !== env.SEQSCORE_ACTIONS.length) {
@@ -217,7 +256,18 @@ export interface Config {
     exploreCandidates: number;
     backend: BackendPreference;
   };
+  /** profileHalfLifeMs: decay of profile weights; segments: k, or 'auto' for the best silhouette. */
+  insights: { profileHalfLifeMs: number; segments: number | 'auto' };
   worker: { maxBatch: number; retryBackoffMaxMs: number; shutdownTimeoutMs: number };
+  /** Versioned models; undefined: the worker serves model.dir and nothing is retrained. */
+  registry?: { dir: string; pollIntervalMs: number };
+  retrain: {
+    /** When scheduled runs fire: every so many ms, or on a cron pattern. */
+    schedule: { everyMs: number } | { cron: string };
+    attempts: number;
+    windowMs: number;
+    promotion: PromotionRule;
+  };
   /** Key of the HMAC that pseudonymises user ids before Redis and the output; undefined: ids as sent. */
   userIdKey?: string;
   metrics: { host: string; port: number };
@@ -306,10 +356,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       exploreCandidates: e.SEQSCORE_EXPLORE_CANDIDATES,
       backend: e.SEQSCORE_TF_BACKEND,
     },
+    insights: { profileHalfLifeMs: e.SEQSCORE_PROFILE_HALF_LIFE, segments: e.SEQSCORE_SEGMENTS },
     worker: {
       maxBatch: e.SEQSCORE_MAX_BATCH,
       retryBackoffMaxMs: e.SEQSCORE_RETRY_BACKOFF_MAX,
       shutdownTimeoutMs: e.SEQSCORE_SHUTDOWN_TIMEOUT,
+    },
+    retrain: {
+      schedule: e.SEQSCORE_RETRAIN_CRON
+        ? { cron: e.SEQSCORE_RETRAIN_CRON }
+        : { everyMs: e.SEQSCORE_RETRAIN_EVERY ?? 86_400_000 },
+      attempts: e.SEQSCORE_RETRAIN_ATTEMPTS,
+      windowMs: e.SEQSCORE_TRAIN_WINDOW,
+      promotion: { metrics: e.SEQSCORE_PROMOTE_METRICS, tolerance: e.SEQSCORE_PROMOTE_TOLERANCE },
     },
     metrics: { host: e.SEQSCORE_METRICS_HOST, port: e.SEQSCORE_METRICS_PORT },
     logLevel: e.SEQSCORE_LOG_LEVEL,
@@ -330,6 +389,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (e.REDIS_USERNAME) config.redis.username = e.REDIS_USERNAME;
   if (e.REDIS_PASSWORD) config.redis.password = e.REDIS_PASSWORD;
   if (e.REDIS_TLS_CA_FILE) config.redis.tls.caFile = e.REDIS_TLS_CA_FILE;
+  if (e.SEQSCORE_REGISTRY_DIR)
+    config.registry = { dir: e.SEQSCORE_REGISTRY_DIR, pollIntervalMs: e.SEQSCORE_MODEL_POLL_INTERVAL };
   if (e.SEQSCORE_USER_ID_KEY) config.userIdKey = e.SEQSCORE_USER_ID_KEY;
   return config;
 }

@@ -26,6 +26,17 @@ describe('config', () => {
     expect(config.events.aliases).toEqual({ pv: 'view', buy: 'purchase' });
   });
 
+  it('reads the insights settings: a profile half-life, and k or auto for the segments', () => {
+    expect(loadConfig({}).insights).toEqual({ profileHalfLifeMs: 86_400_000, segments: 'auto' });
+    expect(loadConfig({ SEQSCORE_PROFILE_HALF_LIFE: '6h', SEQSCORE_SEGMENTS: '5' }).insights).toEqual({
+      profileHalfLifeMs: 21_600_000,
+      segments: 5,
+    });
+    expect(() => loadConfig({ SEQSCORE_SEGMENTS: 'many' })).toThrow(/SEQSCORE_SEGMENTS/);
+    expect(() => loadConfig({ SEQSCORE_SEGMENTS: '0' })).toThrow(/SEQSCORE_SEGMENTS/);
+    expect(() => loadConfig({ SEQSCORE_PROFILE_HALF_LIFE: '0s' })).toThrow(/SEQSCORE_PROFILE_HALF_LIFE/);
+  });
+
   it('reads lists, durations and numbers from the environment', () => {
     const config = loadConfig({
       KAFKA_BROKERS: 'a:1, b:2',

@@ -3,9 +3,15 @@ import { Command } from 'commander';
 import { registerDemoCommand } from './demoCommand.js';
 import { registerEraseCommand } from './eraseCommand.js';
 import { registerEvalCommand } from './evalCommand.js';
+import { registerExplainCommand } from './explainCommand.js';
+import { registerInsightsCommand } from './insightsCommand.js';
+import { registerModelsCommand } from './modelsCommand.js';
+import { registerProfileCommand } from './profileCommand.js';
 import { registerReplayCommand } from './replayCommand.js';
+import { registerRetrainCommand } from './retrainCommand.js';
 import { registerStackCommand } from './stackCommand.js';
 import { registerTrainCommand } from './trainCommand.js';
+import { registerTrainerCommand } from './trainerCommand.js';
 import { registerWorkerCommand } from './workerCommand.js';
 
 const program = new Command()
@@ -20,5 +26,11 @@ registerTrainCommand(program);
 registerEvalCommand(program);
 registerDemoCommand(program);
 registerEraseCommand(program);
+registerProfileCommand(program);
+registerExplainCommand(program);
+registerInsightsCommand(program);
+registerTrainerCommand(program);
+registerRetrainCommand(program);
+registerModelsCommand(program);
 
 await program.parseAsync(process.argv);

@@ -1,10 +1,10 @@
 import { SingleBar } from 'cli-progress';
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import { loadConfig, parseDurationMs } from '../config.js';
+import { type Config, loadConfig, parseDurationMs } from '../config.js';
 import { ARCHITECTURES, type Architecture } from '../model/encoders.js';
 import { DEFAULT_MODEL_CONFIG } from '../model/sequenceModel.js';
 import type { LossWeights } from '../model/training.js';
-import { trainAndSave } from '../model/trainJob.js';
+import { type TrainJobOptions, trainAndSave } from '../model/trainJob.js';
 import { printEvaluationSummary } from './evaluationOutput.js';
 import {
   addSourceOptions,
@@ -16,10 +16,9 @@ import {
   sourceFromOptions,
 } from './sourceOptions.js';
 
-interface TrainCommandOptions extends SourceOptionValues {
-  out?: string;
+/** The options of `train` that shape the model and its training (shared with `trainer`). */
+export interface TrainingOptionValues {
   model: Architecture;
-  testFrom?: number;
   churnHorizon?: string;
   epochs: number;
   patience: number;
@@ -29,6 +28,12 @@ interface TrainCommandOptions extends SourceOptionValues {
   dropout: number;
   negatives: number;
   lossWeights: LossWeights;
+  seed: number;
+}
+
+interface TrainCommandOptions extends TrainingOptionValues, SourceOptionValues {
+  out?: string;
+  testFrom?: number;
   json: boolean;
 }
 
@@ -46,21 +51,9 @@ function lossWeights(text: string): LossWeights {
   return weights;
 }
 
-export function registerTrainCommand(program: Command): void {
-  addSourceOptions(
-    program
-      .command('train')
-      .description(
-        'train a model on historical events, evaluate it on the held-out period, save it to a folder',
-      ),
-  )
-    .option('--out <dir>', 'model folder to write (default: SEQSCORE_MODEL_DIR)')
+export function addTrainingOptions(command: Command): Command {
+  return command
     .addOption(new Option('--model <architecture>', 'sequence encoder').choices(ARCHITECTURES).default('gru'))
-    .option(
-      '--test-from <iso-time>',
-      'hold out events from here on (default: the last 20% of the time span)',
-      isoTime,
-    )
     .option('--churn-horizon <duration>', 'churn = no event within this (default: SEQSCORE_CHURN_HORIZON)')
     .option('--epochs <n>', 'most passes over the training data', positiveInt, 8)
     .option('--patience <n>', 'stop after this many epochs without a better validation loss', positiveInt, 2)
@@ -69,41 +62,68 @@ export function registerTrainCommand(program: Command): void {
     .option('--learning-rate <rate>', 'Adam learning rate', positiveNumber, 0.003)
     .option('--dropout <rate>', 'share of step inputs dropped in training', nonNegativeNumber, 0.3)
     .option('--negatives <n>', 'random items per batch in the sampled item softmax', positiveInt, 512)
-    .option('--loss-weights <weights>', 'multi-task loss weights', lossWeights, DEFAULT_LOSS_WEIGHTS)
+    .option('--loss-weights <weights>', 'multi-task loss weights', lossWeights, DEFAULT_LOSS_WEIGHTS);
+}
+
+/** What a training job needs besides its data, its output folder and its test period. */
+export function trainingJobOptions(
+  options: TrainingOptionValues,
+  config: Config,
+): Omit<TrainJobOptions, 'out' | 'testFromMs' | 'version'> {
+  return {
+    actions: config.events.actions,
+    aliases: config.events.aliases,
+    backend: config.model.backend,
+    model: {
+      ...DEFAULT_MODEL_CONFIG,
+      architecture: options.model,
+      hiddenSize: options.hidden,
+      maxLength: config.window.size,
+    },
+    churnHorizonMs: options.churnHorizon
+      ? parseDurationMs(options.churnHorizon)
+      : config.model.churnHorizonMs,
+    epochs: options.epochs,
+    patience: options.patience,
+    batchSize: options.batchSize,
+    learningRate: options.learningRate,
+    dropout: options.dropout,
+    negatives: options.negatives,
+    lossWeights: options.lossWeights,
+    seed: options.seed,
+    k: config.model.topK,
+  };
+}
+
+export function registerTrainCommand(program: Command): void {
+  addTrainingOptions(
+    addSourceOptions(
+      program
+        .command('train')
+        .description(
+          'train a model on historical events, evaluate it on the held-out period, save it to a folder',
+        ),
+    ),
+  )
+    .option('--out <dir>', 'model folder to write (default: SEQSCORE_MODEL_DIR)')
+    .option(
+      '--test-from <iso-time>',
+      'hold out events from here on (default: the last 20% of the time span)',
+      isoTime,
+    )
     .option('--json', 'print the evaluation as JSON', false)
     .action(async (options: TrainCommandOptions) => {
       const config = loadConfig();
       const out = options.out ?? config.model.dir;
-      const churnHorizonMs = options.churnHorizon
-        ? parseDurationMs(options.churnHorizon)
-        : config.model.churnHorizonMs;
       const bar = new SingleBar({
         format: 'epoch {epoch} [{bar}] {value}/{total} batches',
         stream: process.stderr,
       });
       let epoch = 1;
       const { metadata, evaluation } = await trainAndSave(sourceFromOptions(options), {
-        actions: config.events.actions,
-        aliases: config.events.aliases,
-        backend: config.model.backend,
+        ...trainingJobOptions(options, config),
         out,
-        model: {
-          ...DEFAULT_MODEL_CONFIG,
-          architecture: options.model,
-          hiddenSize: options.hidden,
-          maxLength: config.window.size,
-        },
-        churnHorizonMs,
         ...(options.testFrom ? { testFromMs: options.testFrom } : {}),
-        epochs: options.epochs,
-        patience: options.patience,
-        batchSize: options.batchSize,
-        learningRate: options.learningRate,
-        dropout: options.dropout,
-        negatives: options.negatives,
-        lossWeights: options.lossWeights,
-        seed: options.seed,
-        k: config.model.topK,
         onLoaded: (events, invalid, cleaning) =>
           console.error(
             `loaded ${events} events (rejected: ${JSON.stringify(invalid)}; ` +

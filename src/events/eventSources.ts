@@ -4,12 +4,17 @@ import { toMessage, type UserEvent } from './event.js';
 import { type EventFileFormat, type EventRecord, readEventRecords } from './eventFiles.js';
 import { type SyntheticOptions, syntheticEvents } from './synthetic.js';
 
-/** Where events come from for replay and training: a file, or the synthetic generator. */
+/**
+ * Where events come from for replay and training: a file, the synthetic generator, or records read
+ * elsewhere (such as a window of the input topic).
+ */
 export type EventSource =
   | { kind: 'file'; file: string; format: EventFileFormat }
-  | { kind: 'synthetic'; options: Partial<SyntheticOptions> };
+  | { kind: 'synthetic'; options: Partial<SyntheticOptions> }
+  | { kind: 'records'; description: string; records: Iterable<EventRecord> };
 
 export function describeSource(source: EventSource): string {
+  if (source.kind === 'records') return source.description;
   return source.kind === 'file'
     ? `${source.format}:${source.file}`
     : `synthetic:${JSON.stringify(source.options)}`;
@@ -22,7 +27,12 @@ async function* syntheticRecords(options: Partial<SyntheticOptions>): AsyncGener
   }
 }
 
+async function* givenRecords(records: Iterable<EventRecord>): AsyncGenerator<EventRecord> {
+  yield* records;
+}
+
 export function sourceRecords(source: EventSource): AsyncIterable<EventRecord> {
+  if (source.kind === 'records') return givenRecords(source.records);
   return source.kind === 'file'
     ? readEventRecords(source.file, source.format)
     : syntheticRecords(source.options);

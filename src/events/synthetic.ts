@@ -15,6 +15,10 @@ export interface SyntheticOptions {
   startMs: number;
   /** Mean seconds between two events of the whole stream. */
   meanGapSeconds: number;
+  /** Zipf exponent of user activity; 0 makes every user equally active. */
+  userSkew: number;
+  /** Zipf exponent of item popularity. */
+  itemSkew: number;
 }
 
 export const DEFAULT_SYNTHETIC: SyntheticOptions = {
@@ -25,6 +29,8 @@ export const DEFAULT_SYNTHETIC: SyntheticOptions = {
   seed: 7,
   startMs: Date.UTC(2017, 10, 25),
   meanGapSeconds: 0.5,
+  userSkew: 0.8,
+  itemSkew: 1.05,
 };
 
 const ACTIONS = ['view', 'cart', 'fav', 'purchase'] as const;
@@ -36,7 +42,8 @@ const TRANSITIONS: Record<(typeof ACTIONS)[number], readonly number[]> = {
   purchase: [0.93, 0.03, 0.02, 0.02],
 };
 
-function zipfSampler(size: number, exponent: number, random: Random): () => number {
+/** Ranks 0..size-1 with P(rank) proportional to 1 / (rank + 1)^exponent. */
+export function zipfSampler(size: number, exponent: number, random: Random): () => number {
   const cumulative = new Float64Array(size);
   let total = 0;
   for (let rank = 0; rank < size; rank++) {
@@ -68,8 +75,8 @@ function pick(probabilities: readonly number[], random: Random): number {
 export function* syntheticEvents(options: Partial<SyntheticOptions> = {}): Generator<UserEvent> {
   const o = { ...DEFAULT_SYNTHETIC, ...options };
   const random = seededRandom(o.seed);
-  const nextUser = zipfSampler(o.users, 0.8, random);
-  const nextItem = zipfSampler(o.items, 1.05, random);
+  const nextUser = zipfSampler(o.users, o.userSkew, random);
+  const nextItem = zipfSampler(o.items, o.itemSkew, random);
   const lastAction = new Map<number, (typeof ACTIONS)[number]>();
   const lastItem = new Map<number, number>();
   let clockMs = o.startMs;

@@ -1,11 +1,11 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
-/** How a retraining run ended: its challenger promoted, rejected by the champion/challenger rule, or an error. */
 export const RETRAIN_RESULTS = ['promoted', 'rejected', 'failed'] as const;
+export type RetrainResult = (typeof RETRAIN_RESULTS)[number];
 
 /**
- * The trainer process's metrics, on a registry of their own: the trainer and the worker are separate
- * processes, each with its own /metrics.
+ * The trainer process's metrics (`seqscore trainer`), on a registry of their own: the trainer and
+ * the worker are separate processes, each with its own /metrics.
  */
 export function createTrainerMetrics(registry: Registry = new Registry()) {
   const registers = [registry];
@@ -14,19 +14,19 @@ export function createTrainerMetrics(registry: Registry = new Registry()) {
     registry,
     retrainRuns: new Counter({
       name: 'seqscore_retrain_runs_total',
-      help: 'Retraining runs, by result: promoted, rejected or failed.',
+      help: 'Retraining runs by result: challenger promoted, challenger rejected, or run failed (each failed attempt).',
       labelNames: ['result'] as const,
       registers,
     }),
-    retrainDurationSeconds: new Histogram({
+    retrainSeconds: new Histogram({
       name: 'seqscore_retrain_duration_seconds',
-      help: 'Wall time of a retraining run, from reading the data to the promotion decision.',
-      buckets: [10, 30, 60, 120, 300, 600, 1200, 1800, 3600, 7200],
+      help: 'Duration of a retraining run, from reading the data to the promotion decision.',
+      buckets: [1, 5, 15, 30, 60, 120, 300, 600, 1200, 3600, 7200],
       registers,
     }),
-    retrainTrainingExamples: new Gauge({
+    trainingExamples: new Gauge({
       name: 'seqscore_retrain_training_examples',
-      help: 'Training examples used by the last retraining run.',
+      help: 'Events the last retraining run trained on (before its evaluation slice).',
       registers,
     }),
   };

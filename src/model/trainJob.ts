@@ -1,4 +1,5 @@
 import { ActionVocabulary } from '../events/actionVocabulary.js';
+import type { UserEvent } from '../events/event.js';
 import { describeSource, type EventSource, loadEvents } from '../events/eventSources.js';
 import { type CleaningReport, cleanEvents } from '../features/cleaning.js';
 import { initBackend } from './backend.js';
@@ -27,6 +28,8 @@ export interface TrainJobOptions
   onBatchEnd?: TrainOptions['onBatchEnd'];
   onEpochEnd?: TrainOptions['onEpochEnd'];
   onEvaluating?: (predictor: string) => void;
+  /** The saved model's version; default `<architecture>-<UTC time>-s<seed>`. */
+  version?: string;
 }
 
 /** The validation split: the last 15% of the training period, by time. */
@@ -45,6 +48,17 @@ export async function trainAndSave(
   const loaded = await loadEvents(source, vocabulary);
   const { events, report: cleaning } = cleanEvents(loaded.events);
   options.onLoaded?.(events.length, loaded.invalid, cleaning);
+  return trainOnEvents(events, cleaning, describeSource(source), options);
+}
+
+/** trainAndSave on events already read and cleaned. */
+export async function trainOnEvents(
+  events: readonly UserEvent[],
+  cleaning: CleaningReport,
+  sourceDescription: string,
+  options: TrainJobOptions,
+): Promise<{ metadata: ModelMetadata; evaluation: EvaluationReport | null }> {
+  const vocabulary = new ActionVocabulary(options.actions, options.aliases);
   const backend = await initBackend(options.backend, 'training');
   options.onBackend?.(backend);
   const testFromMs = options.testFromMs ?? defaultTestFrom(events);
@@ -60,7 +74,7 @@ export async function trainAndSave(
   const stamp = createdAt.toISOString().replace(/[-:]/g, '').replace(/\..*$/, '');
   const metadata: Omit<ModelMetadata, 'weights'> = {
     formatVersion: 2,
-    version: `${options.model.architecture}-${stamp}-s${options.seed}`,
+    version: options.version ?? `${options.model.architecture}-${stamp}-s${options.seed}`,
     createdAt: createdAt.toISOString(),
     model: options.model,
     vocabularies: {
@@ -71,7 +85,7 @@ export async function trainAndSave(
     churnHorizonMs: options.churnHorizonMs,
     decisionWeights: result.decisionWeights,
     training: {
-      source: describeSource(source),
+      source: sourceDescription,
       events: events.length,
       testFrom: new Date(testFromMs).toISOString(),
       validFrom: new Date(validFromMs).toISOString(),

@@ -14,17 +14,19 @@ import type { Logger } from '../logger.js';
 import { startHttpServer } from '../metrics/httpServer.js';
 import { createMetrics, type Metrics } from '../metrics/metrics.js';
 import { initBackend } from '../model/backend.js';
-import { loadModelFolder, ModelLoadError } from '../model/modelFolder.js';
-import { Scorer } from '../model/scorer.js';
+import { ModelRegistry } from '../registry/modelRegistry.js';
+import { watchPromotions } from '../registry/promotions.js';
 import { Publisher } from '../sinks/publisher.js';
 import { TransactionalPublisher } from '../sinks/transactionalPublisher.js';
 import { type BatchResult, BatchStageError, processBatch } from './batchProcessor.js';
+import { type ActiveModel, loadCheckedModel, ModelSwitch } from './modelSwitch.js';
 
 export interface RunningWorker {
   metrics: Metrics;
   /** The port /metrics, /healthz and /readyz listen on (useful when configured as 0). */
   httpPort: number;
-  modelVersion: string;
+  /** The version scoring now; it changes when a promoted version is switched to. */
+  readonly modelVersion: string;
   ready(): boolean;
   /** Finishes the micro-batch in flight, commits, and releases every connection. */
   stop(): Promise<void>;
@@ -35,21 +37,30 @@ export interface WorkerHooks {
   onBatch?: (result: BatchResult) => void;
 }
 
-async function loadScorer(config: Config): Promise<Scorer> {
-  try {
-    const scorer = new Scorer(await loadModelFolder(config.model.dir), {
-      topK: config.model.topK,
-      exploreCandidates: config.model.exploreCandidates,
-    });
-    scorer.assertActions(config.events.actions);
-    return scorer;
-  } catch (error) {
-    if (error instanceof ModelLoadError) {
+/** The registry's current version when there is one, else the model folder SEQSCORE_MODEL_DIR. */
+async function loadInitialModel(config: Config, registry: ModelRegistry | undefined): Promise<ActiveModel> {
+  const check = {
+    actions: config.events.actions,
+    topK: config.model.topK,
+    exploreCandidates: config.model.exploreCandidates,
+  };
+  const current = await registry?.current();
+  if (registry && current) {
+    try {
+      return await loadCheckedModel(registry.folder(current), check, current);
+    } catch (error) {
       throw new Error(
-        `no usable model in ${config.model.dir} (${error.message}); train one with \`seqscore train\``,
+        `the registry's current model ${current} is unusable (${(error as Error).message}); ` +
+          'go back to the previous one with `seqscore models rollback`',
       );
     }
-    throw error;
+  }
+  try {
+    return await loadCheckedModel(config.model.dir, check);
+  } catch (error) {
+    throw new Error(
+      `no usable model in ${config.model.dir} (${(error as Error).message}); train one with \`seqscore train\``,
+    );
   }
 }
 
@@ -63,11 +74,26 @@ export async function startWorker(
   const backend = await initBackend(config.model.backend, 'inference', (unavailable) =>
     logger.info(unavailable, 'TensorFlow.js backend unavailable; trying the next'),
   );
-  const scorer = await loadScorer(config);
-  metrics.modelInfo.labels(scorer.version, scorer.architecture, backend).set(1);
-  logger.info({ modelVersion: scorer.version, backend }, 'model loaded');
-
   const redis: Redis = createRedis(config.redis, 'seqscore-worker', logger);
+  const registry = config.registry && new ModelRegistry(config.registry.dir, redis, config.redis.keyPrefix);
+  const models = new ModelSwitch(
+    await loadInitialModel(config, registry).catch(async (error) => {
+      redis.disconnect();
+      throw error;
+    }),
+    {
+      check: {
+        actions: config.events.actions,
+        topK: config.model.topK,
+        exploreCandidates: config.model.exploreCandidates,
+      },
+      folderOf: (version) => (registry as ModelRegistry).folder(version),
+      metrics,
+      backend,
+      logger: logger.child({ component: 'models' }),
+    },
+  );
+  logger.info({ modelVersion: models.version, backend }, 'model loaded');
   const kafka: Kafka = createKafka(config.kafka, { logger });
   await ensureTopics(kafka, [
     { topic: config.topics.input, partitions: config.topics.partitions },
@@ -96,7 +122,7 @@ export async function startWorker(
         logger.warn({ userId, err: error }, 'unreadable user state; starting the user again');
       },
     }),
-    scorer: () => scorer,
+    scorer: () => models.scorer(),
     actions: actions.actions,
     publisher,
     metrics,
@@ -121,7 +147,7 @@ export async function startWorker(
       onFatal: (error) => hooks.onFatal?.(error),
     },
     async (messages, source) => {
-      const result = await processBatch(messages, source, stages);
+      const result = await models.during(() => processBatch(messages, source, stages));
       hooks.onBatch?.(result);
     },
     logger.child({ component: 'consumer' }),
@@ -135,22 +161,35 @@ export async function startWorker(
     health: () => ({
       live: !stopping,
       ready: !stopping && consumer.joined && redis.status === 'ready',
-      details: { modelVersion: scorer.version, backend, inGroup: consumer.joined, redis: redis.status },
+      details: { modelVersion: models.version, backend, inGroup: consumer.joined, redis: redis.status },
     }),
   });
+  const promotions =
+    registry &&
+    watchPromotions(
+      registry,
+      redis.duplicate({ connectionName: 'seqscore-worker-promotions' }),
+      (config.registry as { pollIntervalMs: number }).pollIntervalMs,
+      (version) => void models.offer(version),
+      logger.child({ component: 'models' }),
+    );
   await consumer.start();
   logger.info({ topic: config.topics.input, groupId: config.kafka.groupId }, 'worker started');
 
   return {
     metrics,
     httpPort: (server.address() as AddressInfo).port,
-    modelVersion: scorer.version,
+    get modelVersion() {
+      return models.version;
+    },
     ready: () => !stopping && consumer.joined && redis.status === 'ready',
     stop: async () => {
       if (stopping) return;
       stopping = true;
+      await promotions?.close();
       await consumer.stop();
       await publisher.disconnect();
+      models.close();
       redis.disconnect();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       logger.info('worker stopped');

@@ -8,7 +8,6 @@ import { ConfigMap, Namespace, PersistentVolumeClaim, Secret, Service } from 'ku
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import {
-  AWAITED_COMMANDS,
   cliCommands,
   METRICS_PORT,
   readYamlDocuments,
@@ -99,8 +98,7 @@ describe('deploy/k8s', () => {
       const spec = container(deployment);
       expect(images).toContain(spec.image);
       const [command] = spec.args as string[];
-      if (!AWAITED_COMMANDS.includes(command as string) || commands.includes(command as string))
-        expect(commands, deployment.metadata.name).toContain(command);
+      expect(commands, deployment.metadata.name).toContain(command);
       const sources = (
         spec.envFrom as { configMapRef?: { name: string }; secretRef?: { name: string } }[]
       ).map((source) => source.configMapRef?.name ?? source.secretRef?.name);

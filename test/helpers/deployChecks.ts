@@ -14,18 +14,10 @@ import { DEPLOY_DIR } from './deployFiles.js';
 
 export const REPO = join(DEPLOY_DIR, '..');
 
-/**
- * Names the deployment files use ahead of the work that adds them: the model registry of the
- * retraining work (SEQSCORE_REGISTRY_DIR in src/config.ts, the `trainer` command). Checked like
- * the others as soon as the project has them.
- */
-export const AWAITED_VARIABLES: readonly string[] = ['SEQSCORE_REGISTRY_DIR'];
-export const AWAITED_COMMANDS: readonly string[] = ['trainer'];
-
 export const METRICS_PORT = loadConfig({}).metrics.port;
 
 export function unknownVariables(names: Iterable<string>): string[] {
-  return [...names].filter((name) => !CONFIG_VARIABLES.includes(name) && !AWAITED_VARIABLES.includes(name));
+  return [...names].filter((name) => !CONFIG_VARIABLES.includes(name));
 }
 
 /** The paths the metrics server answers, read from its source. */

@@ -3,12 +3,24 @@ import type { EvaluationReport, PredictorReport } from './evaluate.js';
 /**
  * A self-contained HTML page (inline SVG, no scripts, no external files) with the evaluation: metric
  * bars for the model against every baseline, the churn calibration curve and the next-action
- * confusion matrix.
+ * confusion matrix. The page frame, escaping and bar charts are exported for the other reports.
  */
-const escapeHtml = (text: string) =>
+export const escapeHtml = (text: string) =>
   text.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c] as string);
 
-function bars(title: string, values: { name: string; value: number }[]): string {
+export interface BarOptions {
+  /** How a value is written next to its bar (default: four decimals). */
+  format?: (value: number) => string;
+  /** The name drawn in the highlight colour (default: model). */
+  highlight?: string;
+}
+
+export function bars(
+  title: string,
+  values: { name: string; value: number }[],
+  options: BarOptions = {},
+): string {
+  const { format = (value: number) => value.toFixed(4), highlight = 'model' } = options;
   const width = 520;
   const rowHeight = 22;
   const max = Math.max(1e-9, ...values.map((v) => v.value));
@@ -16,16 +28,26 @@ function bars(title: string, values: { name: string; value: number }[]): string 
     .map((v, i) => {
       const y = 24 + i * rowHeight;
       const w = (v.value / max) * (width - 200);
-      const fill = v.name === 'model' ? '#d9534f' : '#5b8def';
+      const fill = v.name === highlight ? '#d9534f' : '#5b8def';
       return (
         `<text x="0" y="${y + 14}" font-size="12">${escapeHtml(v.name)}</text>` +
         `<rect x="140" y="${y}" width="${w.toFixed(1)}" height="${rowHeight - 6}" fill="${fill}"/>` +
-        `<text x="${(145 + w).toFixed(1)}" y="${y + 14}" font-size="12">${v.value.toFixed(4)}</text>`
+        `<text x="${(145 + w).toFixed(1)}" y="${y + 14}" font-size="12">${escapeHtml(format(v.value))}</text>`
       );
     })
     .join('');
   const height = 30 + values.length * rowHeight;
   return `<figure><svg width="${width}" height="${height}" role="img"><text x="0" y="14" font-weight="bold" font-size="13">${escapeHtml(title)}</text>${rows}</svg></figure>`;
+}
+
+/** The page around a report's body: one style sheet, no scripts, nothing loaded from elsewhere. */
+export function htmlPage(title: string, body: string): string {
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title>
+<style>body{font-family:system-ui,sans-serif;margin:2em;max-width:1100px}figure{display:inline-block;margin:1em}
+table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}</style></head>
+<body>${body}</body></html>
+`;
 }
 
 function metricBars(
@@ -88,11 +110,9 @@ function confusion(report: EvaluationReport): string {
 
 export function renderHtmlReport(report: EvaluationReport): string {
   const p = report.protocol;
-  return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>seqscore evaluation</title>
-<style>body{font-family:system-ui,sans-serif;margin:2em;max-width:1100px}figure{display:inline-block;margin:1em}
-table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}</style></head>
-<body><h1>seqscore evaluation</h1>
+  return htmlPage(
+    'seqscore evaluation',
+    `<h1>seqscore evaluation</h1>
 <p>Test period from ${escapeHtml(p.testFrom)} to ${escapeHtml(p.dataEnd)}: ${p.nextEventCases} next-event cases,
 ${p.churnCases} churn cases (${p.churnCensored} censored), churn horizon ${p.churnHorizonSeconds / 3600} h.
 Baselines are fitted on the events before the test period only.</p>
@@ -106,6 +126,6 @@ ${metricBars(report, `NDCG@${p.k}`, (r) => r.nextItem?.ndcg)}
 <h2>Churn</h2>
 ${metricBars(report, 'ROC-AUC', (r) => r.churn?.rocAuc)}
 ${calibration(report)}
-</body></html>
-`;
+`,
+  );
 }
