@@ -204,6 +204,15 @@ const envSchema = z
     }
   });
 
+/**
+ * Every environment variable the configuration reads, with the `_FILE` variant of each secret:
+ * deployment files may set these and no others.
+ */
+export const CONFIG_VARIABLES: readonly string[] = [
+  ...Object.keys(envSchema.shape),
+  ...SECRET_VARIABLES.map((name) => `${name}_FILE`),
+];
+
 export interface KafkaConfig {
   brokers: string[];
   clientId: string;

@@ -30,12 +30,13 @@ const COLUMNS: [keyof FaultFigures, string][] = [
   ['note', 'note'],
 ];
 
-export function formatFigures(rows: readonly FaultFigures[]): string {
+/** A Markdown table of rows, one column per [key, title]. */
+export function formatTable<Row>(columns: readonly [keyof Row, string][], rows: readonly Row[]): string {
   const cells = [
-    COLUMNS.map(([, title]) => title),
-    ...rows.map((row) => COLUMNS.map(([key]) => String(row[key]))),
+    columns.map(([, title]) => title),
+    ...rows.map((row) => columns.map(([key]) => String(row[key]))),
   ];
-  const widths = COLUMNS.map((_, column) =>
+  const widths = columns.map((_, column) =>
     Math.max(...cells.map((line) => (line[column] as string).length)),
   );
   const row = (line: string[]) =>
@@ -43,6 +44,10 @@ export function formatFigures(rows: readonly FaultFigures[]): string {
   const rule = `| ${widths.map((width) => '-'.repeat(width)).join(' | ')} |`;
   const [header, ...body] = cells as [string[], ...string[][]];
   return [row(header), rule, ...body.map(row)].join('\n');
+}
+
+export function formatFigures(rows: readonly FaultFigures[]): string {
+  return formatTable(COLUMNS, rows);
 }
 
 export function reportFigures(file: string, figures: FaultFigures): void {

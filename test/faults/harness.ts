@@ -49,8 +49,15 @@ export async function restartService(
   return { stoppedAt, backAt: Date.now() };
 }
 
+/**
+ * Where a test's workers run: the fault stack by default; the scale tests pass the shared stack.
+ * `env` names its Kafka and Redis, `workDir` takes the logs, `figuresFile` collects the figures.
+ */
+export type StackTarget = Pick<FaultStack, 'env' | 'workDir' | 'figuresFile'>;
+
 export interface FaultTest {
   label: string;
+  target: StackTarget;
   /** Environment of this test's workers: the fault stack, and topics, group and key prefix of its own. */
   env: Record<string, string>;
   config: Config;
@@ -60,8 +67,11 @@ export interface FaultTest {
 
 let modelDir: Promise<string> | undefined;
 
-export async function faultTest(label: string, extra: Record<string, string> = {}): Promise<FaultTest> {
-  const stack = faultStack();
+export async function faultTest(
+  label: string,
+  extra: Record<string, string> = {},
+  stack: StackTarget = faultStack(),
+): Promise<FaultTest> {
   modelDir ??= untrainedModelFolder(['view', 'cart', 'fav', 'purchase']);
   const name = uniqueName(label);
   const env: Record<string, string> = {
@@ -96,7 +106,7 @@ export async function faultTest(label: string, extra: Record<string, string> = {
       partitions: config.topics.partitions,
     })),
   );
-  return { label, env, config, kafka, redis };
+  return { label, target: stack, env, config, kafka, redis };
 }
 
 /** Every worker a test started and that has not exited: a failed test must not leave one running. */
@@ -125,7 +135,7 @@ export class WorkerProcess {
 
   static async start(test: FaultTest, name: string): Promise<WorkerProcess> {
     const metricsPort = await freePort();
-    const logFile = join(faultStack().workDir, `${test.label}-${name}.log`);
+    const logFile = join(test.target.workDir, `${test.label}-${name}.log`);
     const log = openSync(logFile, 'a');
     // `node --import tsx` rather than the tsx binary: a signal must reach the worker itself, not a wrapper.
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/index.ts', 'worker'], {
@@ -477,7 +487,7 @@ export async function verify(test: FaultTest, expected: Expected, verdict: Verdi
     recoverySeconds: Math.round(verdict.recoverySeconds * 10) / 10,
     note: verdict.note ?? '',
   };
-  reportFigures(faultStack().figuresFile, figures);
+  reportFigures(test.target.figuresFile, figures);
   expect(figures.eventsLost, 'events without a score').toBe(0);
   expect(figures.windowsDiffering, 'windows unlike the clean replay').toBe(0);
   expect(figures.scoresChanged, 'events with differing scores').toBe(0);

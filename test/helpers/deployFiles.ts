@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import type { Query } from './promql.js';
 
-/** The monitoring files under deploy/, read as Grafana and Prometheus read them. */
+/** The files under deploy/, read as Grafana, Prometheus, compose and Kubernetes read them. */
 
 export const DEPLOY_DIR = join(import.meta.dirname, '../../deploy');
 export const PROMETHEUS_DIR = join(DEPLOY_DIR, 'prometheus');
@@ -39,7 +39,8 @@ export interface PrometheusConfig {
 }
 
 export function readDeployYaml<T>(path: string): T {
-  return parse(readFileSync(join(DEPLOY_DIR, path), 'utf8')) as T;
+  // Merge keys (`<<: *anchor`) are YAML 1.1, which the compose file uses as compose reads it.
+  return parse(readFileSync(join(DEPLOY_DIR, path), 'utf8'), { merge: true }) as T;
 }
 
 function readDashboard(): Dashboard {
