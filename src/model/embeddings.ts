@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { encodeSequences, type SequenceEvent } from '../features/sequenceEncoding.js';
 import { batchTensors, type SequenceModel } from './sequenceModel.js';
+import { tidyRead } from './tidyRead.js';
 
 /** Histories per forward pass: bounds the [batch, length, width] tensors of a large user base. */
 const BATCH = 256;
@@ -22,10 +23,10 @@ export function userEmbeddings(
     const empty = chunk.findIndex((history) => history.length === 0);
     if (empty >= 0) throw new Error(`history ${start + empty} is empty: a user embedding needs an event`);
     const batch = encodeSequences(chunk, model.vocabularies, model.config.maxLength);
-    const values = tf.tidy(() => {
+    const { values } = tidyRead(() => {
       const { states } = model.steps(batchTensors(batch));
-      return tf.slice(states, [0, batch.length - 1, 0], [batch.batchSize, 1, hidden]).dataSync();
-    }) as Float32Array;
+      return { values: tf.slice(states, [0, batch.length - 1, 0], [batch.batchSize, 1, hidden]) };
+    });
     for (let row = 0; row < chunk.length; row++)
       embeddings.push(values.slice(row * hidden, (row + 1) * hidden));
   }

@@ -3,6 +3,7 @@ import { type EncodedBatch, encodeSequences, type SequenceEvent } from '../featu
 import type { ExploreShortlist } from './exploreShortlist.js';
 import { repeatCandidates } from './repeatCandidates.js';
 import { batchTensors, type SequenceModel } from './sequenceModel.js';
+import { tidyRead } from './tidyRead.js';
 
 export interface ItemScore {
   itemId: string;
@@ -65,7 +66,7 @@ export function readHeads(
   const candidates = repeatCandidates(batch, true);
   const exploreWidth = shortlist ? shortlist.size : frequentItems;
   const exploreCandidates = Math.min(exploreWidth, k + length);
-  const outputs = tf.tidy(() => {
+  const outputs = tidyRead(() => {
     const asSteps = (t: tf.Tensor2D) => tf.expandDims(t, 1) as tf.Tensor3D;
     const states = asSteps(inputs.states);
     const attention = tf.squeeze(
@@ -92,13 +93,13 @@ export function readHeads(
       logNormalizer = tf.logSumExp(all, 1);
     }
     return {
-      actions: tf.softmax(tf.squeeze(model.actionLogits(states), [1])).dataSync() as Float32Array,
-      churn: tf.sigmoid(tf.squeeze(model.scalarHead(states, 'churn'), [1])).dataSync() as Float32Array,
-      gate: tf.sigmoid(tf.squeeze(model.scalarHead(states, 'gate'), [1])).dataSync() as Float32Array,
-      attention: attention.dataSync() as Float32Array,
-      historyLogits: historyLogits.dataSync() as Float32Array,
-      exploreLogits: exploreLogits.dataSync() as Float32Array,
-      logNormalizer: logNormalizer.dataSync() as Float32Array,
+      actions: tf.softmax(tf.squeeze(model.actionLogits(states), [1])),
+      churn: tf.sigmoid(tf.squeeze(model.scalarHead(states, 'churn'), [1])),
+      gate: tf.sigmoid(tf.squeeze(model.scalarHead(states, 'gate'), [1])),
+      attention,
+      historyLogits,
+      exploreLogits,
+      logNormalizer,
     };
   });
   const actionCount = model.vocabularies.actions.size;

@@ -7,6 +7,7 @@ import { encodeSequences, type FeatureVocabularies } from '../features/sequenceE
 import { type BatchLabels, batchLabels } from './batchLabels.js';
 import { fitDecisionWeights } from './evaluation/decisionWeights.js';
 import { batchTensors, type ModelConfig, SequenceModel } from './sequenceModel.js';
+import { tidyRead } from './tidyRead.js';
 import { buildChunks, type Role, type TrainingChunk } from './trainingData.js';
 
 export interface LossWeights {
@@ -347,9 +348,9 @@ function fitActionDecisionWeights(
       'validation',
       options.model.maxLength,
     );
-    const rows = tf.tidy(
-      () => tf.softmax(model.actionLogits(model.steps(prepared.inputs).states)).dataSync() as Float32Array,
-    );
+    const { rows } = tidyRead(() => ({
+      rows: tf.softmax(model.actionLogits(model.steps(prepared.inputs).states)),
+    }));
     prepared.labels.nextWeight.forEach((weight, at) => {
       if (!weight) return;
       probabilities.push(Array.from(rows.subarray(at * actions.size, (at + 1) * actions.size)));
