@@ -18,6 +18,7 @@ export function retrainSettings(options: TrainerCommandOptions, config: Config):
     windowMs: config.retrain.windowMs,
     promotion: config.retrain.promotion,
     training: trainingJobOptions(options, config),
+    segments: config.insights.segments,
   };
 }
 

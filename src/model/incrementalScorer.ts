@@ -5,6 +5,7 @@ import { type RecurrentState, recurrentFinalState, recurrentStep } from './encod
 import type { ExploreShortlist } from './exploreShortlist.js';
 import { type Prediction, predictLast, readHeads } from './inference.js';
 import { batchTensors, type SequenceModel } from './sequenceModel.js';
+import { tidyRead } from './tidyRead.js';
 
 /**
  * Scores events one recurrent step each, from the state stored with the user's window: the cost of
@@ -28,6 +29,11 @@ export interface UserSteps {
 
 export interface ScoredUser {
   predictions: Prediction[];
+  /**
+   * The user's embedding after each event: the recurrent state, for segments. After a rebuild, the
+   * state after the user's last event stands for all of them; attention models have none.
+   */
+  embeddings: (Float32Array | undefined)[];
   /** The state after the user's last event; null when the model keeps none. */
   modelState: Buffer | null;
 }
@@ -110,7 +116,7 @@ export class IncrementalScorer {
   }
 
   score(users: readonly UserSteps[], counts?: StepCounts): ScoredUser[] {
-    const results: ScoredUser[] = users.map(() => ({ predictions: [], modelState: null }));
+    const results: ScoredUser[] = users.map(() => ({ predictions: [], embeddings: [], modelState: null }));
     const live: Live[] = [];
     const rebuild: number[] = [];
     users.forEach((user, u) => {
@@ -185,6 +191,7 @@ export class IncrementalScorer {
           entry.h = h.slice(i * hidden, (i + 1) * hidden);
           if (c) entry.c = c.slice(i * hidden, (i + 1) * hidden);
           (results[entry.user] as ScoredUser).predictions.push(predictions[i] as Prediction);
+          (results[entry.user] as ScoredUser).embeddings.push(entry.h);
         });
       } finally {
         tf.dispose(stepped);
@@ -218,20 +225,24 @@ export class IncrementalScorer {
     const longest = Math.max(...windows.map((window) => window.length));
     const batch = encodeSequences(windows, model.vocabularies, longest);
     const hidden = model.config.hiddenSize;
-    const final = tf.tidy(() => {
-      const inputs = batchTensors(batch);
-      const state = recurrentFinalState(
-        model.encoderSpec,
-        model.params,
-        model.embed(inputs).stepInputs,
-        inputs.mask,
-      );
-      return { h: state.h.dataSync() as Float32Array, c: state.c?.dataSync() as Float32Array | undefined };
-    });
+    const final: Partial<Record<'h' | 'c', Float32Array>> = tidyRead(
+      (): Partial<Record<'h' | 'c', tf.Tensor>> => {
+        const inputs = batchTensors(batch);
+        const state = recurrentFinalState(
+          model.encoderSpec,
+          model.params,
+          model.embed(inputs).stepInputs,
+          inputs.mask,
+        );
+        return state.c ? { h: state.h, c: state.c } : { h: state.h };
+      },
+    );
     rebuild.forEach((u, i) => {
-      const vectors = [final.h.slice(i * hidden, (i + 1) * hidden)];
+      const vectors = [(final.h as Float32Array).slice(i * hidden, (i + 1) * hidden)];
       if (final.c) vectors.push(final.c.slice(i * hidden, (i + 1) * hidden));
-      (results[u] as ScoredUser).modelState = encodeModelState(this.tag, vectors);
+      const result = results[u] as ScoredUser;
+      result.modelState = encodeModelState(this.tag, vectors);
+      result.embeddings = result.predictions.map(() => vectors[0]);
     });
   }
 }

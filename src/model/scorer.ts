@@ -1,8 +1,10 @@
 import type { SequenceEvent } from '../features/sequenceEncoding.js';
+import { assignSegment } from '../insights/segments.js';
 import { ExploreShortlist } from './exploreShortlist.js';
 import { IncrementalScorer, type StepCounts, type UserSteps } from './incrementalScorer.js';
 import { type ItemScore, type Prediction, predictLast } from './inference.js';
 import type { LoadedModel } from './modelFolder.js';
+import type { Segments } from './segmentsFile.js';
 
 export interface SequenceScore {
   /** Probability of each action being the user's next one, by canonical action name. */
@@ -11,6 +13,8 @@ export interface SequenceScore {
   churn: number;
   /** The most likely next items, best first. */
   nextItems: ItemScore[];
+  /** The user's segment (nearest centroid of the model's segments), when the model has segments. */
+  segment?: number;
 }
 
 export interface UserScores {
@@ -23,6 +27,8 @@ export interface ScorerOptions {
   topK: number;
   /** Explore items scored exactly per event; 0 scores the whole vocabulary. */
   exploreCandidates: number;
+  /** The model's user segments (segments.json), to tag each score with the user's segment. */
+  segments?: Pick<Segments, 'centroids'>;
 }
 
 /** Scores users' new events: one recurrent step each from their stored states, batched over users. */
@@ -56,8 +62,14 @@ export class Scorer {
   }
 
   scoreUsers(users: readonly UserSteps[], counts?: StepCounts): UserScores[] {
+    const { segments } = this.options;
     return this.incremental.score(users, counts).map((user) => ({
-      scores: user.predictions.map((prediction) => this.named(prediction)),
+      scores: user.predictions.map((prediction, i) => {
+        const score = this.named(prediction);
+        const embedding = user.embeddings[i];
+        if (segments && embedding) score.segment = assignSegment(segments, embedding);
+        return score;
+      }),
       modelState: user.modelState,
     }));
   }

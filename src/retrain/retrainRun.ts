@@ -2,12 +2,17 @@ import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Kafka } from 'kafkajs';
 import { ActionVocabulary } from '../events/actionVocabulary.js';
+import type { UserEvent } from '../events/event.js';
 import { describeSource, type EventSource, loadEvents } from '../events/eventSources.js';
 import { cleanEvents } from '../features/cleaning.js';
+import { eventsByUser } from '../insights/patterns.js';
+import { fitSegments } from '../insights/segments.js';
 import { errorSummary, type Logger } from '../logger.js';
+import { userEmbeddings } from '../model/embeddings.js';
 import { evaluateOnEvents } from '../model/evaluation/evaluateOnEvents.js';
 import { defaultTestFrom } from '../model/evaluation/protocol.js';
 import { type LoadedModel, loadModelFolder } from '../model/modelFolder.js';
+import { saveSegments } from '../model/segmentsFile.js';
 import { type TrainJobOptions, trainOnEvents } from '../model/trainJob.js';
 import type { ModelRegistry, RegistryEntry } from '../registry/modelRegistry.js';
 import { readKafkaWindow } from './kafkaWindow.js';
@@ -31,6 +36,8 @@ export interface RetrainSettings {
   windowMs: number;
   promotion: PromotionRule;
   training: Omit<TrainJobOptions, 'out' | 'version' | 'testFromMs'>;
+  /** User segments fitted on the new model's embeddings: k, or 'auto' for the best silhouette. */
+  segments: number | 'auto';
 }
 
 export interface RetrainOutcome {
@@ -76,6 +83,34 @@ async function readSource(
     windowFrom: window.fromMs,
     windowTo: window.toMs,
   };
+}
+
+/**
+ * Segments belong to a model version: the embeddings they cluster are its states. Fitted on the
+ * users' last events of the training window and saved in the version's folder, so workers that
+ * switch to the version tag scores with segments of the same model.
+ */
+async function fitModelSegments(
+  folder: string,
+  events: readonly UserEvent[],
+  k: number | 'auto',
+  seed: number,
+): Promise<void> {
+  const { model, metadata } = await loadModelFolder(folder);
+  try {
+    const windows = [...eventsByUser(events).values()].map((list) => list.slice(-model.config.maxLength));
+    const actions = metadata.vocabularies.actions;
+    const segments = fitSegments(userEmbeddings(model, windows), windows, {
+      ...(k === 'auto' ? {} : { k: Math.min(k, windows.length) }),
+      seed,
+      modelVersion: metadata.version,
+      actions,
+      conversionAction: actions.includes('purchase') ? 'purchase' : (actions.at(-1) as string),
+    });
+    await saveSegments(folder, segments);
+  } finally {
+    model.dispose();
+  }
 }
 
 export async function runRetrain(
@@ -127,6 +162,7 @@ export async function runRetrain(
       version,
       testFromMs,
     });
+    await fitModelSegments(folder, events, settings.segments, training.seed);
     const championEvaluation =
       championModel &&
       evaluateOnEvents(championModel, events, training.actions, {

@@ -14,6 +14,8 @@ export interface ScoreMessage {
   churn: { horizonSeconds: number; p: number };
   /** The most likely next items, best first; scores are probabilities. */
   nextItems: { itemId: string; score: number }[];
+  /** The user's segment at this event, when the model has segments (see `seqscore insights`). */
+  segment?: number;
 }
 
 export interface ScoreInput {
@@ -23,6 +25,7 @@ export interface ScoreInput {
   churn: number;
   churnHorizonMs: number;
   nextItems: readonly { itemId: string; score: number }[];
+  segment?: number;
   scoredAtMs: number;
 }
 
@@ -43,6 +46,7 @@ export function buildScoreMessage(input: ScoreInput): ScoreMessage {
     nextAction,
     churn: { horizonSeconds: Math.round(input.churnHorizonMs / 1000), p: round(input.churn) },
     nextItems: input.nextItems.map((item) => ({ itemId: item.itemId, score: round(item.score) })),
+    ...(input.segment === undefined ? {} : { segment: input.segment }),
   };
 }
 
@@ -53,6 +57,7 @@ export function buildScoreMessage(input: ScoreInput): ScoreMessage {
  * decimals as integers (exact), actions are in vocabulary order.
  *
  *   u8 tag (1) | u48 scoredAt ms | u8 length + model version | u32 churn horizon s | u32 churn p
+ *   u16 segment + 1 (0: none)
  *   u8 actions, u32 p each | u8 items, then per item: u8 numeric?, id, u32 score
  */
 const SCORE_TAG = 1;
@@ -60,13 +65,14 @@ const MICROS = 1e6;
 
 export function toStoredScore(message: ScoreMessage, actions: readonly string[]): Buffer {
   const version = Buffer.from(message.modelVersion, 'utf8');
-  const head = Buffer.alloc(1 + 6 + 1 + version.length + 8 + 1 + actions.length * 4 + 1);
+  const head = Buffer.alloc(1 + 6 + 1 + version.length + 8 + 2 + 1 + actions.length * 4 + 1);
   let at = head.writeUInt8(SCORE_TAG, 0);
   at = head.writeUIntBE(Date.parse(message.scoredAt), at, 6);
   at = head.writeUInt8(version.length, at);
   at += version.copy(head, at);
   at = head.writeUInt32BE(message.churn.horizonSeconds, at);
   at = head.writeUInt32BE(Math.round(message.churn.p * MICROS), at);
+  at = head.writeUInt16BE(message.segment === undefined ? 0 : message.segment + 1, at);
   at = head.writeUInt8(actions.length, at);
   for (const action of actions)
     at = head.writeUInt32BE(Math.round((message.nextAction[action] ?? 0) * MICROS), at);
@@ -98,8 +104,9 @@ export function fromStoredScore(
     at += versionLength;
     const horizonSeconds = stored.readUInt32BE(at);
     const churn = stored.readUInt32BE(at + 4) / MICROS;
-    const actionCount = stored.readUInt8(at + 8);
-    at += 9;
+    const segment = stored.readUInt16BE(at + 8);
+    const actionCount = stored.readUInt8(at + 10);
+    at += 11;
     const nextAction: Record<string, number> = {};
     for (let i = 0; i < actionCount; i++, at += 4) {
       nextAction[actions[i] ?? `action${i}`] = stored.readUInt32BE(at) / MICROS;
@@ -120,6 +127,7 @@ export function fromStoredScore(
       nextAction,
       churn: { horizonSeconds, p: churn },
       nextItems,
+      ...(segment === 0 ? {} : { segment: segment - 1 }),
     };
   } catch (error) {
     if (error instanceof RangeError) throw new StoredScoreError(`truncated stored score: ${error.message}`);

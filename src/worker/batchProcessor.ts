@@ -160,6 +160,7 @@ export async function processBatch(
               churn: score.churn,
               churnHorizonMs: scorer.churnHorizonMs,
               nextItems: score.nextItems,
+              ...(score.segment === undefined ? {} : { segment: score.segment }),
               scoredAtMs,
             }),
             stages.actions,

@@ -5,6 +5,7 @@ import type { Metrics } from '../metrics/metrics.js';
 import type { EvaluationReport } from '../model/evaluation/evaluate.js';
 import { EVALUATION_FILE, type LoadedModel, loadModelFolder } from '../model/modelFolder.js';
 import { Scorer } from '../model/scorer.js';
+import { loadSegments } from '../model/segmentsFile.js';
 import { evaluationMetrics } from '../retrain/promotionRule.js';
 
 /**
@@ -52,7 +53,18 @@ export async function loadCheckedModel(
     if (expectedVersion !== undefined && metadata.version !== expectedVersion) {
       throw new ModelRefusedError(`${folder} holds model ${metadata.version}, not ${expectedVersion}`);
     }
-    const scorer = new Scorer(loaded, { topK: check.topK, exploreCandidates: check.exploreCandidates });
+    const segments = await loadSegments(folder, metadata.version);
+    const width = segments?.centroids[0]?.length;
+    if (width !== undefined && width !== metadata.model.hiddenSize) {
+      throw new ModelRefusedError(
+        `the segments of ${metadata.version} have centroids of ${width} values, its state ${metadata.model.hiddenSize}`,
+      );
+    }
+    const scorer = new Scorer(loaded, {
+      topK: check.topK,
+      exploreCandidates: check.exploreCandidates,
+      ...(segments ? { segments } : {}),
+    });
     try {
       scorer.assertActions(check.actions);
     } catch (error) {

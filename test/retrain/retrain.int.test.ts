@@ -53,6 +53,7 @@ function tinySettings(config: Config, source: RetrainSettings['source']): Retrai
     windowMs: config.retrain.windowMs,
     promotion: config.retrain.promotion,
     training: { ...training, model: { ...training.model, itemEmbeddingSize: 8 } },
+    segments: 2,
   };
 }
 
@@ -189,6 +190,12 @@ describe('retraining, promotion and hot swap on the real local stack', () => {
     // In each partition, scores switch from the old version to the new one once and never back.
     const versions = events.map((event) => scores.get(event.eventId)?.modelVersion);
     expect(new Set(versions)).toEqual(new Set([untrained, outcome.version]));
+    // The retrain fitted two segments for the new version; its scores name one, the untrained model's none.
+    for (const event of events) {
+      const score = scores.get(event.eventId);
+      if (score?.modelVersion === outcome.version) expect([0, 1]).toContain(score.segment);
+      else expect(score?.segment).toBeUndefined();
+    }
     const byUser = new Map<string, string[]>();
     for (const event of events) {
       byUser.set(event.userId, [

@@ -28,7 +28,7 @@ describe('score message', () => {
 
 describe('stored score', () => {
   it('rebuilds the same message, byte for byte, from what is stored and the event', () => {
-    const message = buildScoreMessage({
+    const input = {
       event: { eventId: 'e1', userId: 'u1', itemId: 'i1', action: 'view', tsMs: 1_511_654_400_000 },
       modelVersion: 'gru-1',
       nextAction: { view: 0.25, cart: 0.75 },
@@ -39,13 +39,20 @@ describe('stored score', () => {
         { itemId: '4294967295', score: 0.123457 },
       ],
       scoredAtMs: 1_767_225_600_000,
-    });
+    };
+    const message = buildScoreMessage(input);
+    expect(message).not.toHaveProperty('segment');
     const actions = ['view', 'cart'];
     const stored = toStoredScore(message, actions);
     expect(stored.toString('latin1')).not.toContain('u1');
     const event = { eventId: 'e1', userId: 'u1', tsMs: 1_511_654_400_000 };
     expect(JSON.stringify(fromStoredScore(stored, event, actions))).toBe(JSON.stringify(message));
     expect(() => fromStoredScore(Buffer.from('{}'), event, actions)).toThrow(/not a stored score/);
+    const segmented = buildScoreMessage({ ...input, segment: 3 });
+    expect(segmented.segment).toBe(3);
+    expect(JSON.stringify(fromStoredScore(toStoredScore(segmented, actions), event, actions))).toBe(
+      JSON.stringify(segmented),
+    );
     expect(() => fromStoredScore(stored.subarray(0, 12), event, actions)).toThrow(/truncated/);
   });
 });
