@@ -71,6 +71,7 @@ const envSchema = z
     SEQSCORE_INPUT_TOPIC: z.string().min(1).default('user-events'),
     SEQSCORE_OUTPUT_TOPIC: z.string().min(1).default('user-scores'),
     SEQSCORE_DLQ_TOPIC: z.string().min(1).optional(),
+    SEQSCORE_PROFILES_TOPIC: z.string().min(1).optional(),
     SEQSCORE_TOPIC_PARTITIONS: int(1, 10_000).default(6),
     SEQSCORE_SESSION_TIMEOUT: duration.default(30_000),
     SEQSCORE_HEARTBEAT_INTERVAL: duration.default(3_000),
@@ -240,7 +241,8 @@ export interface Config {
     /** Publish each micro-batch and commit its offsets in one Kafka transaction. */
     transactions: boolean;
   };
-  topics: { input: string; output: string; deadLetter: string; partitions: number };
+  /** profiles: where each scored user's interest profile goes; undefined publishes none. */
+  topics: { input: string; output: string; deadLetter: string; profiles?: string; partitions: number };
   redis: RedisConfig & { keyPrefix: string };
   window: { size: number; dedupeIds: number; ttlMs: number; latenessMs: number; cacheUsers: number };
   events: {
@@ -328,6 +330,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       input: e.SEQSCORE_INPUT_TOPIC,
       output: e.SEQSCORE_OUTPUT_TOPIC,
       deadLetter: e.SEQSCORE_DLQ_TOPIC ?? `${e.SEQSCORE_INPUT_TOPIC}.dlq`,
+      ...(e.SEQSCORE_PROFILES_TOPIC ? { profiles: e.SEQSCORE_PROFILES_TOPIC } : {}),
       partitions: e.SEQSCORE_TOPIC_PARTITIONS,
     },
     redis: {

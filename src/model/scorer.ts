@@ -21,6 +21,8 @@ export interface UserScores {
   scores: SequenceScore[];
   /** The model state to store with the user's window; null keeps what is stored. */
   modelState: Buffer | null;
+  /** The user's embedding after its last event (for profiles); undefined for models without state. */
+  embedding?: Float32Array;
 }
 
 export interface ScorerOptions {
@@ -71,6 +73,7 @@ export class Scorer {
         return score;
       }),
       modelState: user.modelState,
+      ...(user.embeddings.at(-1) ? { embedding: user.embeddings.at(-1) as Float32Array } : {}),
     }));
   }
 

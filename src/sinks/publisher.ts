@@ -1,15 +1,20 @@
 import { type Kafka, type Message, Partitioners, type Producer, type TopicMessages } from 'kafkajs';
 import { type DeadLetter, deadLetterHeaders } from './deadLetter.js';
+import type { ProfileMessage } from './profileMessage.js';
 import type { ScoreMessage } from './scoreMessage.js';
 
 export interface PublishTopics {
   scores: string;
   deadLetters: string;
+  /** Where profiles go; without it a batch's profiles are not sent. */
+  profiles?: string;
 }
 
 export interface PublishBatch {
   scores: readonly ScoreMessage[];
   deadLetters: readonly DeadLetter[];
+  /** Interest profiles of the users this batch scored (only when profiles are published). */
+  profiles?: readonly ProfileMessage[];
   /** The input partition the batch came from, and the offset to commit once it is published. */
   input: { topic: string; partition: number; nextOffset: string };
 }
@@ -35,11 +40,19 @@ export function toTopicMessages(batch: PublishBatch, topics: PublishTopics, nowM
       ),
     });
   }
+  if (topics.profiles && batch.profiles && batch.profiles.length > 0) {
+    topicMessages.push({
+      topic: topics.profiles,
+      messages: batch.profiles.map(
+        (profile): Message => ({ key: profile.userId, value: JSON.stringify(profile) }),
+      ),
+    });
+  }
   return topicMessages;
 }
 
 /**
- * Sends a micro-batch's scores and dead letters in one request and resolves only when every
+ * Sends a micro-batch's scores, dead letters (and profiles) in one request and resolves only when every
  * in-sync replica has them (acks=-1): the caller commits input offsets after that, never before.
  * The producer is idempotent, so its own retries cannot write a message twice.
  */

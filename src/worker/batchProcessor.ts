@@ -11,10 +11,12 @@ import type {
   StateOutcome,
   UserDecision,
 } from '../features/windowStore.js';
+import { buildProfile } from '../insights/profiles.js';
 import type { BatchStage, Metrics } from '../metrics/metrics.js';
 import type { StepCounts, UserSteps } from '../model/incrementalScorer.js';
 import type { UserScores } from '../model/scorer.js';
 import type { DeadLetter } from '../sinks/deadLetter.js';
+import { type ProfileMessage, toProfileMessage } from '../sinks/profileMessage.js';
 import type { PublishBatch } from '../sinks/publisher.js';
 import {
   buildScoreMessage,
@@ -39,6 +41,8 @@ export interface BatchStages {
   };
   /** The action vocabulary, in the order scores are stored. */
   actions: readonly string[];
+  /** Publish each scored user's interest profile, decayed with this half-life. */
+  profiles?: { halfLifeMs: number };
   publisher: { publish(batch: PublishBatch): Promise<void> };
   metrics: Metrics;
   clock: () => number;
@@ -135,6 +139,8 @@ export async function processBatch(
   let modelSeconds = 0;
   const steps: StepCounts = { stepped: 0, rebuiltMissing: 0, rebuiltVersion: 0, rebuiltReordered: 0 };
   let scoringFailed = false;
+  // Profiles of the last decision per user: a user decided again after a conflict replaces its own.
+  const profiles = new Map<string, ProfileMessage>();
   const decide = (users: readonly PendingUser[]): UserDecision[] => {
     const started = performance.now();
     const scorer = stages.scorer();
@@ -147,7 +153,17 @@ export async function processBatch(
     }
     const scoredAtMs = stages.clock();
     const decisions = users.map((user, u) => {
-      const { scores, modelState } = scored[u] as UserScores;
+      const { scores, modelState, embedding } = scored[u] as UserScores;
+      if (stages.profiles) {
+        const last = user.events[user.events.length - 1] as PendingUser['events'][number];
+        const profile = buildProfile(
+          last.history(Number.POSITIVE_INFINITY),
+          embedding ?? [],
+          scoredAtMs,
+          stages.profiles.halfLifeMs,
+        );
+        profiles.set(user.userId, toProfileMessage(user.userId, scorer.version, profile));
+      }
       return {
         modelState,
         outcomes: user.events.map((entry, e) => {
@@ -221,6 +237,7 @@ export async function processBatch(
     stages.publisher.publish({
       scores: scored.map((entry) => entry.score),
       deadLetters,
+      ...(stages.profiles ? { profiles: [...profiles.values()] } : {}),
       input: { ...source, nextOffset: (BigInt(last.offset) + 1n).toString() },
     }),
   );

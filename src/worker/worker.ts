@@ -99,8 +99,15 @@ export async function startWorker(
     { topic: config.topics.input, partitions: config.topics.partitions },
     { topic: config.topics.output, partitions: config.topics.partitions },
     { topic: config.topics.deadLetter, partitions: config.topics.partitions },
+    ...(config.topics.profiles
+      ? [{ topic: config.topics.profiles, partitions: config.topics.partitions }]
+      : []),
   ]);
-  const topics = { scores: config.topics.output, deadLetters: config.topics.deadLetter };
+  const topics = {
+    scores: config.topics.output,
+    deadLetters: config.topics.deadLetter,
+    ...(config.topics.profiles ? { profiles: config.topics.profiles } : {}),
+  };
   const publisher = config.kafka.transactions
     ? new TransactionalPublisher(kafka, topics, config.kafka.groupId)
     : new Publisher(kafka, topics);
@@ -124,6 +131,7 @@ export async function startWorker(
     }),
     scorer: () => models.scorer(),
     actions: actions.actions,
+    ...(config.topics.profiles ? { profiles: { halfLifeMs: config.insights.profileHalfLifeMs } } : {}),
     publisher,
     metrics,
     clock: Date.now,

@@ -169,6 +169,29 @@ describe('processBatch', () => {
     expect(published[0]?.scores[0]?.userId).toBe('p-u1');
   });
 
+  it('publishes one interest profile per scored user when asked, and none otherwise', async () => {
+    const batch = [
+      message(event('e1', 'u1'), 0, 'u1'),
+      message(event('e2', 'u1', 'cart'), 1, 'u1'),
+      message(event('e3', 'u2'), 2, 'u2'),
+    ];
+    const plain = stages();
+    await processBatch(batch, source, plain.all);
+    expect(plain.published[0]?.profiles).toBeUndefined();
+    const { all, published } = stages({ profiles: { halfLifeMs: 3_600_000 } });
+    await processBatch(batch, source, all);
+    const profiles = published[0]?.profiles ?? [];
+    expect(profiles.map((profile) => [profile.userId, profile.events])).toEqual([
+      ['u1', 2],
+      ['u2', 1],
+    ]);
+    expect(profiles[0]?.actions.map((entry) => [entry.name, entry.share])).toEqual([
+      ['cart', 0.5],
+      ['view', 0.5],
+    ]);
+    expect(profiles[0]?.modelVersion).toBe('v1');
+  });
+
   it('dead-letters events the store finds too late, with the reason', async () => {
     const { all, published } = stages({
       windows: {
