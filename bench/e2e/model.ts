@@ -14,14 +14,14 @@ const FREQUENT_CATEGORIES = 500;
 const CATEGORY_BUCKETS = 100;
 
 /**
- * An untrained model of production size (DEFAULT_MODEL_CONFIG, 20k frequent items) reading
- * `window` events: the cost of scoring does not depend on the weights, only on their shapes. The
+ * An untrained model of production size (DEFAULT_MODEL_CONFIG, 20k frequent items) reading the
+ * last `maxLength` events: the cost of scoring does not depend on the weights, only on their shapes. The
  * frequent ids are the synthetic generator's most popular ones (`i0`, `i1`, ...), so that both
  * the vocabulary lookups and the hashed tail are exercised as in production.
  */
-export async function benchModelFolder(root: string, window: number): Promise<string> {
+export async function benchModelFolder(root: string, maxLength: number): Promise<string> {
   await initBackend('cpu', 'training');
-  const folder = join(root, `model-w${window}`);
+  const folder = join(root, `model-l${maxLength}`);
   const vocabularies = {
     actions: new ActionVocabulary(BENCH_ACTIONS),
     items: new IdVocabulary(
@@ -33,8 +33,8 @@ export async function benchModelFolder(root: string, window: number): Promise<st
       CATEGORY_BUCKETS,
     ),
   };
-  const model = SequenceModel.create({ ...DEFAULT_MODEL_CONFIG, maxLength: window }, vocabularies, 1);
-  await saveModelFolder(folder, model, untrainedMetadata(model, `bench-untrained-w${window}`));
+  const model = SequenceModel.create({ ...DEFAULT_MODEL_CONFIG, maxLength }, vocabularies, 1);
+  await saveModelFolder(folder, model, untrainedMetadata(model, `bench-untrained-l${maxLength}`));
   model.dispose();
   return folder;
 }
