@@ -26,6 +26,8 @@ interface DemoOptions {
 /** What the demo ran, for the insights that follow it. */
 export interface DemoRun {
   config: Config;
+  /** The events replayed. */
+  events: EventSource;
   modelVersion: string;
   eventsSent: number;
   scored: number;
@@ -206,6 +208,7 @@ export function registerDemoCommand(program: Command, hooks: { insights?: DemoIn
         if (hooks.insights) {
           const insights = await hooks.insights({
             config,
+            events: replaySource,
             modelVersion: worker.modelVersion,
             eventsSent: replay.sent,
             scored,

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
 import { registerDemoCommand } from './demoCommand.js';
+import { demoInsights } from './demoInsights.js';
 import { registerEraseCommand } from './eraseCommand.js';
 import { registerEvalCommand } from './evalCommand.js';
 import { registerExplainCommand } from './explainCommand.js';
@@ -24,7 +25,7 @@ registerWorkerCommand(program);
 registerReplayCommand(program);
 registerTrainCommand(program);
 registerEvalCommand(program);
-registerDemoCommand(program);
+registerDemoCommand(program, { insights: (run) => demoInsights(run) });
 registerEraseCommand(program);
 registerProfileCommand(program);
 registerExplainCommand(program);
