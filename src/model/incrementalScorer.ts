@@ -1,6 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
 import { fnv1a } from '../features/idVocabulary.js';
-import { encodeSequences, type SequenceEvent } from '../features/sequenceEncoding.js';
+import {
+  type EncodedBatch,
+  encodeSequences,
+  type SequenceEvent,
+  STEP_NUMERIC_FEATURES,
+} from '../features/sequenceEncoding.js';
 import { type RecurrentState, recurrentFinalState, recurrentStep } from './encoders.js';
 import type { ExploreShortlist } from './exploreShortlist.js';
 import { type Prediction, predictLast, readHeads } from './inference.js';
@@ -97,9 +102,34 @@ interface Live {
   c?: Float32Array;
 }
 
+/** The batch's last step alone, as a batch of length 1. */
+function lastSteps(batch: EncodedBatch): EncodedBatch {
+  const { batchSize, length } = batch;
+  const pick = <T extends Int32Array | Float32Array>(values: T, width = 1): T => {
+    const out = new (values.constructor as new (size: number) => T)(batchSize * width);
+    for (let b = 0; b < batchSize; b++) {
+      out.set(values.subarray((b * length + length - 1) * width, (b * length + length) * width), b * width);
+    }
+    return out;
+  };
+  return {
+    batchSize,
+    length: 1,
+    items: pick(batch.items),
+    categories: pick(batch.categories),
+    actions: pick(batch.actions),
+    hours: pick(batch.hours),
+    numeric: pick(batch.numeric, STEP_NUMERIC_FEATURES),
+    mask: pick(batch.mask),
+    itemKeys: pick(batch.itemKeys),
+    secondsBeforeLast: pick(batch.secondsBeforeLast),
+  };
+}
+
 export class IncrementalScorer {
   private readonly tag: number;
   private readonly vectorCount: number;
+  private readonly keyTables: { category: tf.Tensor2D; action: tf.Tensor2D };
 
   constructor(
     private readonly model: SequenceModel,
@@ -109,6 +139,11 @@ export class IncrementalScorer {
   ) {
     this.tag = modelTag(version);
     this.vectorCount = model.config.architecture === 'lstm' ? 2 : 1;
+    this.keyTables = model.keyTables();
+  }
+
+  dispose(): void {
+    tf.dispose([this.keyTables.category, this.keyTables.action]);
   }
 
   get recurrent(): boolean {
@@ -165,12 +200,15 @@ export class IncrementalScorer {
         return out;
       };
       const stepped = tf.tidy(() => {
-        const { stepInputs, context, keys } = model.embed(batchTensors(batch));
-        const last = (t: tf.Tensor3D) =>
-          tf.reshape(tf.slice(t, [0, length - 1, 0], [batchSize, 1, t.shape[2]]), [
-            batchSize,
-            -1,
-          ]) as tf.Tensor2D;
+        // Only the new event is an encoder input; the history only gives the repeat head its
+        // candidates, whose keys come from per-category and per-action tables.
+        const { stepInputs, context } = model.embed(batchTensors(lastSteps(batch)));
+        const shape: [number, number] = [batchSize, length];
+        const keys = tf.add(
+          tf.gather(this.keyTables.category, tf.tensor2d(batch.categories, shape, 'int32')),
+          tf.gather(this.keyTables.action, tf.tensor2d(batch.actions, shape, 'int32')),
+        ) as tf.Tensor3D;
+        const last = (t: tf.Tensor3D) => tf.reshape(t, [batchSize, -1]) as tf.Tensor2D;
         const x = tf.add(tf.matMul(last(stepInputs), model.params.get('enc.wx')), model.params.get('enc.b'));
         const previous: RecurrentState = {
           h: tf.tensor2d(flat(active.map((entry) => entry.h)), [batchSize, hidden]),

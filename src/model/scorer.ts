@@ -86,6 +86,7 @@ export class Scorer {
 
   dispose(): void {
     this.shortlist?.dispose();
+    this.incremental.dispose();
   }
 
   private named(prediction: Prediction): SequenceScore {

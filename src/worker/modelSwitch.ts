@@ -48,6 +48,7 @@ export async function loadCheckedModel(
   } catch (error) {
     throw new ModelRefusedError((error as Error).message);
   }
+  let scorer: Scorer | undefined;
   try {
     const { metadata } = loaded;
     if (expectedVersion !== undefined && metadata.version !== expectedVersion) {
@@ -60,7 +61,7 @@ export async function loadCheckedModel(
         `the segments of ${metadata.version} have centroids of ${width} values, its state ${metadata.model.hiddenSize}`,
       );
     }
-    const scorer = new Scorer(loaded, {
+    scorer = new Scorer(loaded, {
       topK: check.topK,
       exploreCandidates: check.exploreCandidates,
       ...(segments ? { segments } : {}),
@@ -77,6 +78,7 @@ export async function loadCheckedModel(
     }
     return { scorer, loaded, evaluation: await readEvaluation(folder) };
   } catch (error) {
+    scorer?.dispose();
     loaded.model.dispose();
     throw error instanceof ModelRefusedError ? error : new ModelRefusedError((error as Error).message);
   }
@@ -96,7 +98,7 @@ export type SwitchResult = 'switched' | 'refused' | 'unchanged';
 
 export class ModelSwitch {
   private active: ActiveModel;
-  private readonly retired: LoadedModel[] = [];
+  private readonly retired: ActiveModel[] = [];
   private inFlight = 0;
   private lastRefused: string | null = null;
   private queue: Promise<unknown> = Promise.resolve();
@@ -147,7 +149,7 @@ export class ModelSwitch {
 
   /** Frees every model: the worker has stopped. */
   close(): void {
-    this.retired.push(this.active.loaded);
+    this.retired.push(this.active);
     this.disposeRetired();
   }
 
@@ -173,7 +175,7 @@ export class ModelSwitch {
     const previous = this.active;
     this.active = next;
     this.lastRefused = null;
-    this.retired.push(previous.loaded);
+    this.retired.push(previous);
     if (this.inFlight === 0) this.disposeRetired();
     metrics.modelSwaps.labels('switched').inc();
     this.publishInfo(previous.scorer.version);
@@ -192,6 +194,9 @@ export class ModelSwitch {
   }
 
   private disposeRetired(): void {
-    for (const loaded of this.retired.splice(0)) loaded.model.dispose();
+    for (const retired of this.retired.splice(0)) {
+      retired.scorer.dispose();
+      retired.loaded.model.dispose();
+    }
   }
 }

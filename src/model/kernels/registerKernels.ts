@@ -2,6 +2,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import { registerSparseSoftmaxCrossEntropy } from './sparseSoftmaxCrossEntropy.js';
 import { registerUnsortedSegmentSum } from './unsortedSegmentSum.js';
 import { registerWasmBatchMatMul } from './wasmBatchMatMul.js';
+import { registerWasmGather } from './wasmGather.js';
 
 /**
  * Registers the kernels that make the always-available backends able to train at a useful speed,
@@ -12,5 +13,6 @@ export function registerFastKernels(): void {
   registerUnsortedSegmentSum('cpu');
   registerUnsortedSegmentSum('wasm');
   registerWasmBatchMatMul();
+  registerWasmGather();
   registerSparseSoftmaxCrossEntropy();
 }
