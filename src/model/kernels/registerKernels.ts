@@ -3,6 +3,7 @@ import { registerSparseSoftmaxCrossEntropy } from './sparseSoftmaxCrossEntropy.j
 import { registerUnsortedSegmentSum } from './unsortedSegmentSum.js';
 import { registerWasmBatchMatMul } from './wasmBatchMatMul.js';
 import { registerWasmGather } from './wasmGather.js';
+import { registerWasmSlices } from './wasmSlice.js';
 
 /**
  * Registers the kernels that make the always-available backends able to train at a useful speed,
@@ -14,5 +15,6 @@ export function registerFastKernels(): void {
   registerUnsortedSegmentSum('wasm');
   registerWasmBatchMatMul();
   registerWasmGather();
+  registerWasmSlices();
   registerSparseSoftmaxCrossEntropy();
 }
