@@ -29,7 +29,8 @@ export class ExploreShortlist {
     const allEmbeddings = model.params.get('emb.item') as tf.Tensor2D;
     const allBias = model.params.get('head.item.bias') as tf.Tensor1D;
     const picked = tf.tensor1d(indexes, 'int32');
-    this.embeddings = tf.keep(tf.gather(allEmbeddings, picked)) as tf.Tensor2D;
+    // Stored [R, size]: a product with a transposed operand would transpose the table on every call.
+    this.embeddings = tf.keep(tf.transpose(tf.gather(allEmbeddings, picked))) as tf.Tensor2D;
     this.bias = tf.keep(tf.gather(allBias, picked)) as tf.Tensor1D;
     picked.dispose();
 
@@ -83,7 +84,7 @@ export class ExploreShortlist {
 
   /** [n, size] explore logits of the shortlist. */
   logits(query: tf.Tensor2D): tf.Tensor2D {
-    return tf.add(tf.matMul(query, this.embeddings, false, true), this.bias) as tf.Tensor2D;
+    return tf.add(tf.matMul(query, this.embeddings), this.bias) as tf.Tensor2D;
   }
 
   /** [n] log of the explore softmax's normalizer: exact over the shortlist, estimated over the rest. */

@@ -1,0 +1,67 @@
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ActionVocabulary } from '../../src/events/actionVocabulary.js';
+import { IdVocabulary } from '../../src/features/idVocabulary.js';
+import { initBackend } from '../../src/model/backend.js';
+import { ExploreShortlist } from '../../src/model/exploreShortlist.js';
+import { DEFAULT_MODEL_CONFIG, SequenceModel } from '../../src/model/sequenceModel.js';
+
+const FREQUENT = 300;
+
+/** A model whose item biases fall with the item's index, as popularity does. */
+function model(): SequenceModel {
+  const m = SequenceModel.create(
+    { ...DEFAULT_MODEL_CONFIG, hiddenSize: 8, itemEmbeddingSize: 8 },
+    {
+      actions: new ActionVocabulary(['view', 'buy']),
+      items: new IdVocabulary(
+        Array.from({ length: FREQUENT }, (_, i) => `i${i}`),
+        20,
+      ),
+      categories: new IdVocabulary([], 4),
+    },
+    3,
+  );
+  const size = m.vocabularies.items.size;
+  m.params
+    .get('head.item.bias')
+    .assign(tf.tensor1d(Array.from({ length: size }, (_, i) => 4 - 8 * (i / size))));
+  return m;
+}
+
+beforeAll(async () => {
+  await initBackend('cpu', 'inference');
+});
+
+describe('the explore shortlist', () => {
+  it('finds the exact top items and estimates the softmax normaliser closely', () => {
+    const m = model();
+    const shortlist = ExploreShortlist.build(m, 64) as ExploreShortlist;
+    expect(shortlist.size).toBe(64);
+    const query = tf.randomNormal([6, 8], 0, 0.5, 'float32', 11) as tf.Tensor2D;
+    const exact = m.exploreLogits(query);
+    const exactTop = tf.topk(tf.slice(exact, [0, 1], [6, FREQUENT]), 5).indices.arraySync() as number[][];
+    const logits = shortlist.logits(query);
+    const shortTop = tf.topk(logits, 5).indices.arraySync() as number[][];
+    shortTop.forEach((row, b) => {
+      expect(row.map((n) => (shortlist.itemIndex(n) as number) - 1)).toEqual(exactTop[b]);
+    });
+    const estimated = shortlist.logNormalizer(query, logits).arraySync() as number[];
+    const truth = tf.logSumExp(exact, 1).arraySync() as number[];
+    estimated.forEach((value, b) => {
+      expect(Math.abs(Math.exp(value - (truth[b] as number)) - 1)).toBeLessThan(0.02);
+    });
+    // Without the estimate of the tail, the normaliser would miss a fifth of the mass here.
+    const headOnly = tf.logSumExp(logits, 1).arraySync() as number[];
+    expect(Math.exp((headOnly[0] as number) - (truth[0] as number))).toBeLessThan(0.9);
+    shortlist.dispose();
+    m.dispose();
+  });
+
+  it('is not built when it would hold every frequent item', () => {
+    const m = model();
+    expect(ExploreShortlist.build(m, FREQUENT)).toBeUndefined();
+    expect(ExploreShortlist.build(m, 0)).toBeUndefined();
+    m.dispose();
+  });
+});
