@@ -19,7 +19,9 @@ export async function demoInsights(run: DemoRun, reportPath = DEMO_REPORT): Prom
   const loaded = await loadModelFolder(config.model.dir);
   try {
     const vocabulary = new ActionVocabulary(loaded.metadata.vocabularies.actions, config.events.aliases);
-    const { events } = cleanEvents((await loadEvents(run.events, vocabulary)).events);
+    // The replay sent the source's first events, in file order.
+    const sent = (await loadEvents(run.events, vocabulary)).events.slice(0, run.eventsSent);
+    const { events } = cleanEvents(sent);
     const stored = await loadSegments(config.model.dir, loaded.metadata.version);
     const funnel = ['view', 'cart', 'purchase'].filter((action) => vocabulary.actions.includes(action));
     const report = buildInsights(loaded, events, {
