@@ -104,37 +104,50 @@ export function readHeads(
   });
   const actionCount = model.vocabularies.actions.size;
   const items = model.vocabularies.items;
+  // Per distinct item of a history (its itemKey, 1..length): merged score and id. Reused across rows.
+  const keyScores = new Float64Array(length + 1);
+  const keyItems: string[] = new Array(length + 1);
   return histories.map((history, b) => {
     const gate = outputs.gate[b] as number;
     const logZ = outputs.logNormalizer[b] as number;
-    const scores = new Map<string, number>();
-    const add = (itemId: string, value: number) => scores.set(itemId, (scores.get(itemId) ?? 0) + value);
     const kept = Math.min(history.length, length);
     const padding = length - kept;
-    const frequentSeen = new Set<string>();
+    keyScores.fill(0);
+    let distinct = 0;
+    const frequentSeen = new Set<number>();
     for (let j = 0; j < kept; j++) {
-      const event = history[history.length - kept + j] as SequenceEvent;
       const at = b * length + padding + j;
-      add(event.itemId, gate * (outputs.attention[at] as number));
-      const index = items.indexOf(event.itemId);
-      if (index <= frequentItems && !frequentSeen.has(event.itemId)) {
-        frequentSeen.add(event.itemId);
-        add(event.itemId, (1 - gate) * Math.exp((outputs.historyLogits[at] as number) - logZ));
+      const key = batch.itemKeys[at] as number;
+      if (key > distinct) {
+        distinct = key;
+        keyItems[key] = (history[history.length - kept + j] as SequenceEvent).itemId;
+      }
+      keyScores[key] = (keyScores[key] as number) + gate * (outputs.attention[at] as number);
+      const index = batch.items[at] as number;
+      if (index <= frequentItems && !frequentSeen.has(index)) {
+        frequentSeen.add(index);
+        keyScores[key] =
+          (keyScores[key] as number) + (1 - gate) * Math.exp((outputs.historyLogits[at] as number) - logZ);
       }
     }
-    for (const n of topIndexes(outputs.exploreLogits, b * exploreWidth, exploreWidth, exploreCandidates)) {
-      const itemId = items.valueAt(shortlist ? (shortlist.itemIndex(n) as number) : n + 1);
-      if (itemId === undefined || frequentSeen.has(itemId)) continue;
-      add(itemId, (1 - gate) * Math.exp((outputs.exploreLogits[b * exploreWidth + n] as number) - logZ));
+    // History items first, in order of first appearance, then explore items best first: ties keep that order.
+    const candidates: ItemScore[] = [];
+    for (let key = 1; key <= distinct; key++) {
+      candidates.push({ itemId: keyItems[key] as string, score: keyScores[key] as number });
     }
-    const nextItems = [...scores.entries()]
-      .sort((x, y) => y[1] - x[1])
-      .slice(0, k)
-      .map(([itemId, score]) => ({ itemId, score }));
+    for (const n of topIndexes(outputs.exploreLogits, b * exploreWidth, exploreWidth, exploreCandidates)) {
+      const index = shortlist ? (shortlist.itemIndex(n) as number) : n + 1;
+      const itemId = items.valueAt(index);
+      if (itemId === undefined || frequentSeen.has(index)) continue;
+      candidates.push({
+        itemId,
+        score: (1 - gate) * Math.exp((outputs.exploreLogits[b * exploreWidth + n] as number) - logZ),
+      });
+    }
     return {
       nextAction: Array.from(outputs.actions.subarray(b * actionCount, (b + 1) * actionCount)),
       churn: outputs.churn[b] as number,
-      nextItems,
+      nextItems: candidates.sort((x, y) => y.score - x.score).slice(0, k),
     };
   });
 }

@@ -1,7 +1,13 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ActionVocabulary } from '../../src/events/actionVocabulary.js';
 import { IdVocabulary } from '../../src/features/idVocabulary.js';
-import { encodeSequences, STEP_NUMERIC_FEATURES, scaledGap } from '../../src/features/sequenceEncoding.js';
+import {
+  encodeSequences,
+  STEP_NUMERIC_FEATURES,
+  scaledGap,
+  utcHour,
+} from '../../src/features/sequenceEncoding.js';
 
 const vocabularies = {
   actions: new ActionVocabulary(['view', 'cart', 'fav', 'purchase']),
@@ -58,5 +64,13 @@ describe('encodeSequences', () => {
   it('treats out-of-order events as simultaneous and refuses unknown actions', () => {
     expect(scaledGap(10_000, 5_000)).toBe(0);
     expect(() => encodeSequences([[at('a', 'share', 0)]], vocabularies, 5)).toThrow(/vocabulary/);
+  });
+
+  it('reads the UTC hour as Date does, before and after 1970', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: -8.64e15, max: 8.64e15 }), (tsMs) => {
+        expect(utcHour(tsMs)).toBe(new Date(tsMs).getUTCHours());
+      }),
+    );
   });
 });

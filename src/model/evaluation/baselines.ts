@@ -1,4 +1,5 @@
 import type { UserEvent } from '../../events/event.js';
+import { utcHour } from '../../features/sequenceEncoding.js';
 import { sessionPositions } from '../../features/sessions.js';
 import { groupByUser } from '../trainingData.js';
 import { fitDecisionWeights } from './decisionWeights.js';
@@ -47,7 +48,7 @@ export function churnFeatures(history: History, actions: readonly string[]): num
   const current = last(history) as UserEvent;
   const previous = history[history.length - 2];
   const recent = history.slice(-200);
-  const hour = new Date(current.tsMs).getUTCHours();
+  const hour = utcHour(current.tsMs);
   return [
     previous ? Math.log1p((current.tsMs - previous.tsMs) / 1000) : 0,
     previous ? 0 : 1,
