@@ -6,8 +6,9 @@ import { bars, escapeHtml, htmlPage } from '../model/evaluation/htmlReport.js';
 import { predictLast } from '../model/inference.js';
 import type { LoadedModel } from '../model/modelFolder.js';
 import type { Segments } from '../model/segmentsFile.js';
+import { groupByUser } from '../model/trainingData.js';
 import { type Explanation, explainScore } from './explain.js';
-import { eventsByUser, findPatterns, type Patterns } from './patterns.js';
+import { findPatterns, type Patterns } from './patterns.js';
 import { buildProfile, type InterestProfile } from './profiles.js';
 import { assignSegment, describeSegments, fitSegments, type SegmentOptions } from './segments.js';
 
@@ -87,7 +88,7 @@ export function buildInsights(
     if (!actions.includes(stage))
       throw new Error(`funnel stage "${stage}" is not in the model's actions (${actions.join(', ')})`);
   }
-  const users = [...eventsByUser(events).entries()];
+  const users = [...groupByUser(events).entries()];
   if (users.length === 0) throw new Error('there are no events to describe');
   const windows: SequenceEvent[][] = users.map(([, list]) => list.slice(-model.config.maxLength));
   const embeddings = userEmbeddings(model, windows);

@@ -1,5 +1,6 @@
 import type { UserEvent } from '../events/event.js';
 import { SESSION_GAP_MS, sessionPositions } from '../features/sessions.js';
+import { groupByUser } from '../model/trainingData.js';
 import { NO_CATEGORY } from './profiles.js';
 
 /**
@@ -97,18 +98,6 @@ export interface Patterns {
   sessions: SessionStats;
 }
 
-/** Each user's events in time order (equal times keep their input order). */
-export function eventsByUser(events: readonly UserEvent[]): Map<string, UserEvent[]> {
-  const users = new Map<string, UserEvent[]>();
-  for (const event of events) {
-    const list = users.get(event.userId);
-    if (list) list.push(event);
-    else users.set(event.userId, [event]);
-  }
-  for (const list of users.values()) list.sort((a, b) => a.tsMs - b.tsMs);
-  return users;
-}
-
 /** How many stages of the funnel a time-ordered sequence reaches, each after the previous one. */
 export function stagesReached(events: readonly { action: string }[], stages: readonly string[]): number {
   let reached = 0;
@@ -164,7 +153,7 @@ export function findPatterns(events: readonly UserEvent[], options: PatternOptio
   if (options.funnel.length === 0) throw new Error('a funnel needs at least one stage');
   const maxLength = options.maxSequenceLength ?? 3;
   const top = options.top ?? 15;
-  const users = eventsByUser(events);
+  const users = groupByUser(events);
   const actionNames = [...new Set([...options.funnel, ...events.map((event) => event.action)])];
   const actionIndex = new Map(actionNames.map((action, i) => [action, i]));
   const counts = actionNames.map(() => actionNames.map(() => 0));

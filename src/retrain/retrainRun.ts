@@ -5,7 +5,6 @@ import { ActionVocabulary } from '../events/actionVocabulary.js';
 import type { UserEvent } from '../events/event.js';
 import { describeSource, type EventSource, loadEvents } from '../events/eventSources.js';
 import { cleanEvents } from '../features/cleaning.js';
-import { eventsByUser } from '../insights/patterns.js';
 import { fitSegments } from '../insights/segments.js';
 import { errorSummary, type Logger } from '../logger.js';
 import { userEmbeddings } from '../model/embeddings.js';
@@ -13,6 +12,7 @@ import { evaluateOnEvents } from '../model/evaluation/evaluateOnEvents.js';
 import { defaultTestFrom } from '../model/evaluation/protocol.js';
 import { type LoadedModel, loadModelFolder } from '../model/modelFolder.js';
 import { saveSegments } from '../model/segmentsFile.js';
+import { groupByUser } from '../model/trainingData.js';
 import { type TrainJobOptions, trainOnEvents } from '../model/trainJob.js';
 import type { ModelRegistry, RegistryEntry } from '../registry/modelRegistry.js';
 import { readKafkaWindow } from './kafkaWindow.js';
@@ -98,7 +98,7 @@ async function fitModelSegments(
 ): Promise<void> {
   const { model, metadata } = await loadModelFolder(folder);
   try {
-    const windows = [...eventsByUser(events).values()].map((list) => list.slice(-model.config.maxLength));
+    const windows = [...groupByUser(events).values()].map((list) => list.slice(-model.config.maxLength));
     const actions = metadata.vocabularies.actions;
     const segments = fitSegments(userEmbeddings(model, windows), windows, {
       ...(k === 'auto' ? {} : { k: Math.min(k, windows.length) }),

@@ -1,11 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 
-/** What this kernel needs of the WASM backend's internals (tfjs-backend-wasm 4.22). */
-interface WasmBackendInternals {
-  dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
-  wasm: { HEAPU8: Uint8Array; HEAP32: Int32Array };
-  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
-}
+import type { WasmBackendInternals } from './wasmInternals.js';
 
 interface GatherAttrs {
   axis: number;

@@ -1,10 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 
-/** What these kernels need of the WASM backend's internals (tfjs-backend-wasm 4.22). */
-interface WasmBackendInternals {
-  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
-  typedArrayFromHeap(info: tf.TensorInfo): Float32Array | Int32Array | Uint8Array;
-}
+import type { WasmBackendInternals } from './wasmInternals.js';
 
 /**
  * Copies x[begin : begin + size] into a new tensor, reading x in place on the WASM heap, one
