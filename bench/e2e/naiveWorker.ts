@@ -1,4 +1,3 @@
-import { Partitioners } from 'kafkajs';
 import { loadConfig } from '../../src/config.js';
 import { ActionVocabulary } from '../../src/events/actionVocabulary.js';
 import { createDecoder } from '../../src/events/decoder.js';
@@ -10,7 +9,7 @@ import { initBackend } from '../../src/model/backend.js';
 import { loadModelFolder } from '../../src/model/modelFolder.js';
 import { Scorer } from '../../src/model/scorer.js';
 import { buildScoreMessage } from '../../src/sinks/scoreMessage.js';
-import { runUntilSignal } from './childProcess.js';
+import { connectedClients, runUntilSignal } from './childProcess.js';
 
 /**
  * The baseline the worker's design is measured against, written the plain way: for each event,
@@ -33,20 +32,7 @@ const decode = createDecoder({
   maxBytes: config.events.maxBytes,
   maxFutureSkewMs: config.events.maxFutureSkewMs,
 });
-const consumer = kafka.consumer({
-  groupId: config.kafka.groupId,
-  sessionTimeout: config.kafka.sessionTimeoutMs,
-  heartbeatInterval: config.kafka.heartbeatIntervalMs,
-});
-const producer = kafka.producer({
-  idempotent: true,
-  maxInFlightRequests: 1,
-  createPartitioner: Partitioners.DefaultPartitioner,
-});
-
-await producer.connect();
-await consumer.connect();
-await consumer.subscribe({ topic: config.topics.input, fromBeginning: true });
+const { consumer, producer } = await connectedClients(kafka, config);
 await consumer.run({
   eachMessage: async ({ message }) => {
     const decoded = decode(message.value, message.key);

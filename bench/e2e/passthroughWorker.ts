@@ -1,7 +1,6 @@
-import { Partitioners } from 'kafkajs';
 import { loadConfig } from '../../src/config.js';
 import { createKafka } from '../../src/infra/kafka.js';
-import { runUntilSignal } from './childProcess.js';
+import { connectedClients, runUntilSignal } from './childProcess.js';
 
 /**
  * The ceiling of this stack: the worker's Kafka path (one consumer group member, one idempotent
@@ -10,22 +9,10 @@ import { runUntilSignal } from './childProcess.js';
  */
 const config = loadConfig();
 const kafka = createKafka(config.kafka, { clientId: 'bench-passthrough' });
-const consumer = kafka.consumer({
-  groupId: config.kafka.groupId,
-  sessionTimeout: config.kafka.sessionTimeoutMs,
-  heartbeatInterval: config.kafka.heartbeatIntervalMs,
+const { consumer, producer } = await connectedClients(kafka, config, {
   maxBytes: config.kafka.fetchMaxBytes,
   maxBytesPerPartition: Math.min(config.kafka.fetchMaxBytes, 1024 * 1024),
 });
-const producer = kafka.producer({
-  idempotent: true,
-  maxInFlightRequests: 1,
-  createPartitioner: Partitioners.DefaultPartitioner,
-});
-
-await producer.connect();
-await consumer.connect();
-await consumer.subscribe({ topic: config.topics.input, fromBeginning: true });
 await consumer.run({
   eachBatch: async ({ batch }) => {
     await producer.send({
