@@ -126,6 +126,12 @@ function lastSteps(batch: EncodedBatch): EncodedBatch {
   };
 }
 
+/** Whether the user's new events are all the events the user has: no window before them. */
+function firstEvents(user: UserSteps): boolean {
+  const first = user.events[0];
+  return user.modelState.length === 0 && first !== undefined && first.history(2).length === 1;
+}
+
 export class IncrementalScorer {
   private readonly tag: number;
   private readonly vectorCount: number;
@@ -160,12 +166,16 @@ export class IncrementalScorer {
         return;
       }
       const placed = user.events.some((event) => event.placed);
+      const hidden = this.model.config.hiddenSize;
+      // A user whose first event this is starts from the encoder's initial state: nothing to rebuild.
       const vectors = placed
         ? undefined
-        : decodeModelState(user.modelState, this.tag, this.vectorCount, this.model.config.hiddenSize);
+        : firstEvents(user)
+          ? Array.from({ length: this.vectorCount }, () => new Float32Array(hidden))
+          : decodeModelState(user.modelState, this.tag, this.vectorCount, hidden);
       if (counts) {
         if (placed) counts.rebuiltReordered++;
-        else if (user.modelState.length === 0) counts.rebuiltMissing++;
+        else if (!vectors && user.modelState.length === 0) counts.rebuiltMissing++;
         else if (!vectors) counts.rebuiltVersion++;
         else counts.stepped++;
       }

@@ -100,14 +100,14 @@ describe('incremental scoring', () => {
           });
         });
       }
-      expect(counts.rebuiltMissing).toBe(4);
-      expect(counts.stepped).toBeGreaterThan(counts.rebuiltMissing * 5);
+      // New users start from the initial state: every batch of every user is stepped, none rebuilt.
+      expect(counts).toEqual({ stepped: 36, rebuiltMissing: 0, rebuiltVersion: 0, rebuiltReordered: 0 });
       expect(worst).toBeGreaterThan(0);
       m.dispose();
     });
   }
 
-  it('rebuilds from the window a state of another model version or after an out-of-order event', () => {
+  it('rebuilds from the window a missing state, one of another model version, or after an out-of-order event', () => {
     const m = model('gru');
     const events = history(5, 8);
     const first = new IncrementalScorer(m, 'v1', 5).score([
@@ -121,10 +121,15 @@ describe('incremental scoring', () => {
       [{ ...next, events: [{ ...(next.events[0] as UserSteps['events'][number]), placed: true }] }],
       counts,
     );
-    expect(counts).toEqual({ stepped: 0, rebuiltMissing: 0, rebuiltVersion: 1, rebuiltReordered: 1 });
+    const [missing] = new IncrementalScorer(m, 'v1', 5).score(
+      [{ ...next, modelState: Buffer.alloc(0) }],
+      counts,
+    );
+    expect(counts).toEqual({ stepped: 0, rebuiltMissing: 1, rebuiltVersion: 1, rebuiltReordered: 1 });
     const [whole] = predictLast(m, [events], 5);
     expect(other?.predictions[0]).toEqual(whole);
     expect(reordered?.predictions[0]).toEqual(whole);
+    expect(missing?.predictions[0]).toEqual(whole);
     m.dispose();
   });
 
