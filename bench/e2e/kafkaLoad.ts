@@ -22,35 +22,30 @@ async function withProducer<T>(kafka: Kafka, use: (producer: Producer) => Promis
   }
 }
 
-/** Writes a backlog as fast as the broker takes it (a few requests in flight), before the worker under test starts. */
+/**
+ * Writes a backlog before the worker under test starts, one request at a time: with several in
+ * flight, a request retried on a fresh topic lands after later ones, and a user's events then
+ * arrive out of order (measured: 632 of 20,000 events), which makes the worker rebuild states.
+ */
 export async function produceBacklog(
   kafka: Kafka,
   topic: string,
   messages: Iterable<BenchMessage>,
-  inFlight = 4,
 ): Promise<number> {
   return withProducer(kafka, async (producer) => {
     let sent = 0;
     let chunk: Message[] = [];
-    const pending = new Set<Promise<void>>();
     const flush = async () => {
       if (chunk.length === 0) return;
-      const request = producer.send({ topic, acks: -1, messages: chunk }).then(() => {
-        pending.delete(request);
-      });
-      // Its failure surfaces at the next race or at the end; until then it must not count as unhandled.
-      request.catch(() => undefined);
-      pending.add(request);
+      await producer.send({ topic, acks: -1, messages: chunk });
       sent += chunk.length;
       chunk = [];
-      if (pending.size >= inFlight) await Promise.race(pending);
     };
     for (const message of messages) {
       chunk.push({ key: message.key, value: message.value });
       if (chunk.length >= MAX_REQUEST_MESSAGES) await flush();
     }
     await flush();
-    await Promise.all(pending);
     return sent;
   });
 }
