@@ -8,7 +8,8 @@ import {
 } from '../features/sequenceEncoding.js';
 import { type RecurrentState, recurrentFinalState, recurrentStep } from './encoders.js';
 import type { ExploreShortlist } from './exploreShortlist.js';
-import { type Prediction, predictLast, readHeads } from './inference.js';
+import { HistoryHead } from './historyHead.js';
+import { mergePredictions, type Prediction, predictLast, stateHeads } from './inference.js';
 import { batchTensors, type SequenceModel } from './sequenceModel.js';
 import { tidyRead } from './tidyRead.js';
 
@@ -135,7 +136,7 @@ function firstEvents(user: UserSteps): boolean {
 export class IncrementalScorer {
   private readonly tag: number;
   private readonly vectorCount: number;
-  private readonly keyTables: { category: tf.Tensor2D; action: tf.Tensor2D };
+  private readonly history: HistoryHead;
 
   constructor(
     private readonly model: SequenceModel,
@@ -145,11 +146,7 @@ export class IncrementalScorer {
   ) {
     this.tag = modelTag(version);
     this.vectorCount = model.config.architecture === 'lstm' ? 2 : 1;
-    this.keyTables = model.keyTables();
-  }
-
-  dispose(): void {
-    tf.dispose([this.keyTables.category, this.keyTables.action]);
+    this.history = new HistoryHead(model);
   }
 
   get recurrent(): boolean {
@@ -200,7 +197,7 @@ export class IncrementalScorer {
         ((users[entry.user] as UserSteps).events[round] as UserSteps['events'][number]).history(maxLength),
       );
       const batch = encodeSequences(histories, model.vocabularies, maxLength);
-      const { batchSize, length } = batch;
+      const { batchSize } = batch;
       const hidden = model.config.hiddenSize;
       const flat = (vectors: Float32Array[]) => {
         const out = new Float32Array(vectors.length * hidden);
@@ -211,13 +208,8 @@ export class IncrementalScorer {
       };
       const stepped = tf.tidy(() => {
         // Only the new event is an encoder input; the history only gives the repeat head its
-        // candidates, whose keys come from per-category and per-action tables.
+        // candidates, which HistoryHead reads.
         const { stepInputs, context } = model.embed(batchTensors(lastSteps(batch)));
-        const shape: [number, number] = [batchSize, length];
-        const keys = tf.add(
-          tf.gather(this.keyTables.category, tf.tensor2d(batch.categories, shape, 'int32')),
-          tf.gather(this.keyTables.action, tf.tensor2d(batch.actions, shape, 'int32')),
-        ) as tf.Tensor3D;
         const last = (t: tf.Tensor3D) => tf.reshape(t, [batchSize, -1]) as tf.Tensor2D;
         const x = tf.add(tf.matMul(last(stepInputs), model.params.get('enc.wx')), model.params.get('enc.b'));
         const previous: RecurrentState = {
@@ -229,10 +221,19 @@ export class IncrementalScorer {
         const next = recurrentStep(architecture, model.params, x as tf.Tensor2D, previous);
         const states = tf.concat([next.h, last(context)], 1) as tf.Tensor2D;
         const query = tf.squeeze(model.query(tf.expandDims(states, 1) as tf.Tensor3D), [1]) as tf.Tensor2D;
-        return { states, query, keys, h: next.h, c: next.c };
+        return { states, query, h: next.h, c: next.c };
       });
       try {
-        const predictions = readHeads(model, stepped, batch, histories, this.topK, this.shortlist);
+        const heads = tidyRead(() => stateHeads(model, stepped.states, stepped.query, this.shortlist));
+        const history = this.history.read(stepped.query.dataSync() as Float32Array, batch);
+        const predictions = mergePredictions(
+          model,
+          { ...heads, ...history },
+          batch,
+          histories,
+          this.topK,
+          this.shortlist,
+        );
         const h = stepped.h.dataSync() as Float32Array;
         const c = stepped.c?.dataSync() as Float32Array | undefined;
         active.forEach((entry, i) => {

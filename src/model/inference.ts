@@ -30,13 +30,19 @@ export interface HeadInputs {
   keys: tf.Tensor3D;
 }
 
-/** Indexes of the k largest values of row (values[from .. from + width)), best first. */
-function topIndexes(values: Float32Array, from: number, width: number, k: number): number[] {
+/** Indexes of the k largest values of row (values[from .. from + width)) that are not skipped, best first. */
+function topIndexes(
+  values: Float32Array,
+  from: number,
+  width: number,
+  k: number,
+  skip: (index: number) => boolean,
+): number[] {
   const best: number[] = [];
   let floor = Number.NEGATIVE_INFINITY;
   for (let i = 0; i < width; i++) {
     const value = values[from + i] as number;
-    if (best.length === k && value <= floor) continue;
+    if ((best.length === k && value <= floor) || skip(i)) continue;
     let position = best.length;
     while (position > 0 && (values[from + (best[position - 1] as number)] as number) < value) position--;
     best.splice(position, 0, i);
@@ -46,12 +52,54 @@ function topIndexes(values: Float32Array, from: number, width: number, k: number
   return best;
 }
 
+/** The heads' values for n scored events, read from tensors, flat in row-major order. */
+export interface HeadValues {
+  /** [n, actions] */
+  actions: Float32Array;
+  /** [n] */
+  churn: Float32Array;
+  /** [n]: the repeat head's share of the next-item probability. */
+  gate: Float32Array;
+  /** [n, length]: the repeat head's attention over the history steps (0 for non-candidates). */
+  attention: Float32Array;
+  /** [n, length]: explore logits of the history's own items. */
+  historyLogits: Float32Array;
+  /** [n, exploreWidth]: explore logits of the shortlist, or of every frequent item. */
+  exploreLogits: Float32Array;
+  /** [n]: log of the explore softmax's normalizer. */
+  logNormalizer: Float32Array;
+}
+
+/** The heads that do not look at the history: next action, churn, gate and the explore softmax. */
+export function stateHeads(
+  model: SequenceModel,
+  states: tf.Tensor2D,
+  query: tf.Tensor2D,
+  shortlist?: ExploreShortlist,
+): Record<'actions' | 'churn' | 'gate' | 'exploreLogits' | 'logNormalizer', tf.Tensor> {
+  const asSteps = tf.expandDims(states, 1) as tf.Tensor3D;
+  let exploreLogits: tf.Tensor2D;
+  let logNormalizer: tf.Tensor1D;
+  if (shortlist) {
+    exploreLogits = shortlist.logits(query);
+    logNormalizer = shortlist.logNormalizer(query, exploreLogits);
+  } else {
+    const all = model.exploreLogits(query);
+    exploreLogits = tf.slice(all, [0, 1], [states.shape[0], model.vocabularies.items.frequent.length]);
+    logNormalizer = tf.logSumExp(all, 1);
+  }
+  return {
+    actions: tf.softmax(tf.squeeze(model.actionLogits(asSteps), [1])),
+    churn: tf.sigmoid(tf.squeeze(model.scalarHead(asSteps, 'churn'), [1])),
+    gate: tf.sigmoid(tf.squeeze(model.scalarHead(asSteps, 'gate'), [1])),
+    exploreLogits,
+    logNormalizer,
+  };
+}
+
 /**
- * Reads the heads for scored events. Next items merge the two item heads: each history item gets
- * the gate's share of its repeat attention, and the most likely vocabulary items get the rest in
- * proportion to the explore softmax. Hashed (rare) ids take part through the repeat head only,
- * since a bucket's probability belongs to no single item. The explore softmax is read on the
- * shortlist (see exploreShortlist.ts) instead of the whole vocabulary when one is given.
+ * Reads the heads for scored events with tensor ops, the history's keys included (whole-sequence
+ * scoring; the incremental scorer reads the history part with HistoryHead instead).
  */
 export function readHeads(
   model: SequenceModel,
@@ -62,51 +110,51 @@ export function readHeads(
   shortlist?: ExploreShortlist,
 ): Prediction[] {
   const { batchSize, length } = batch;
-  const frequentItems = model.vocabularies.items.frequent.length;
   const candidates = repeatCandidates(batch, true);
-  const exploreWidth = shortlist ? shortlist.size : frequentItems;
-  const exploreCandidates = Math.min(exploreWidth, k + length);
-  const outputs = tidyRead(() => {
+  const values = tidyRead(() => {
     const asSteps = (t: tf.Tensor2D) => tf.expandDims(t, 1) as tf.Tensor3D;
-    const states = asSteps(inputs.states);
     const attention = tf.squeeze(
       tf.softmax(model.repeatLogits(asSteps(inputs.query), inputs.keys, candidates)),
       [1],
     );
-    // Explore logits of the history's own items, then of the candidates for the top of the list.
-    const itemEmbeddings = tf.gather(
-      model.params.get('emb.item'),
-      tf.tensor2d(batch.items, [batchSize, length], 'int32'),
-    );
+    const items = tf.tensor2d(batch.items, [batchSize, length], 'int32');
     const historyLogits = tf.add(
-      tf.squeeze(tf.matMul(asSteps(inputs.query), itemEmbeddings, false, true), [1]),
-      tf.gather(model.params.get('head.item.bias'), tf.tensor2d(batch.items, [batchSize, length], 'int32')),
+      tf.squeeze(
+        tf.matMul(asSteps(inputs.query), tf.gather(model.params.get('emb.item'), items), false, true),
+        [1],
+      ),
+      tf.gather(model.params.get('head.item.bias'), items),
     );
-    let exploreLogits: tf.Tensor2D;
-    let logNormalizer: tf.Tensor1D;
-    if (shortlist) {
-      exploreLogits = shortlist.logits(inputs.query);
-      logNormalizer = shortlist.logNormalizer(inputs.query, exploreLogits);
-    } else {
-      const all = model.exploreLogits(inputs.query);
-      exploreLogits = tf.slice(all, [0, 1], [batchSize, frequentItems]);
-      logNormalizer = tf.logSumExp(all, 1);
-    }
-    return {
-      actions: tf.softmax(tf.squeeze(model.actionLogits(states), [1])),
-      churn: tf.sigmoid(tf.squeeze(model.scalarHead(states, 'churn'), [1])),
-      gate: tf.sigmoid(tf.squeeze(model.scalarHead(states, 'gate'), [1])),
-      attention,
-      historyLogits,
-      exploreLogits,
-      logNormalizer,
-    };
+    return { ...stateHeads(model, inputs.states, inputs.query, shortlist), attention, historyLogits };
   });
+  return mergePredictions(model, values, batch, histories, k, shortlist);
+}
+
+/**
+ * Next items merge the two item heads: each history item gets the gate's share of its repeat
+ * attention, and the most likely vocabulary items get the rest in proportion to the explore
+ * softmax. Hashed (rare) ids take part through the repeat head only, since a bucket's probability
+ * belongs to no single item. The explore softmax is read on the shortlist (see
+ * exploreShortlist.ts) instead of the whole vocabulary when one is given.
+ */
+export function mergePredictions(
+  model: SequenceModel,
+  outputs: HeadValues,
+  batch: EncodedBatch,
+  histories: readonly (readonly SequenceEvent[])[],
+  k: number,
+  shortlist?: ExploreShortlist,
+): Prediction[] {
+  const { length } = batch;
+  const frequentItems = model.vocabularies.items.frequent.length;
+  const exploreWidth = shortlist ? shortlist.size : frequentItems;
   const actionCount = model.vocabularies.actions.size;
   const items = model.vocabularies.items;
   // Per distinct item of a history (its itemKey, 1..length): merged score and id. Reused across rows.
   const keyScores = new Float64Array(length + 1);
   const keyItems: string[] = new Array(length + 1);
+  // The row whose history last held each frequent item: a membership test without a set per row.
+  const seenInRow = new Int32Array(frequentItems + 1).fill(-1);
   return histories.map((history, b) => {
     const gate = outputs.gate[b] as number;
     const logZ = outputs.logNormalizer[b] as number;
@@ -114,7 +162,6 @@ export function readHeads(
     const padding = length - kept;
     keyScores.fill(0);
     let distinct = 0;
-    const frequentSeen = new Set<number>();
     for (let j = 0; j < kept; j++) {
       const at = b * length + padding + j;
       const key = batch.itemKeys[at] as number;
@@ -124,8 +171,8 @@ export function readHeads(
       }
       keyScores[key] = (keyScores[key] as number) + gate * (outputs.attention[at] as number);
       const index = batch.items[at] as number;
-      if (index <= frequentItems && !frequentSeen.has(index)) {
-        frequentSeen.add(index);
+      if (index <= frequentItems && seenInRow[index] !== b) {
+        seenInRow[index] = b;
         keyScores[key] =
           (keyScores[key] as number) + (1 - gate) * Math.exp((outputs.historyLogits[at] as number) - logZ);
       }
@@ -135,10 +182,12 @@ export function readHeads(
     for (let key = 1; key <= distinct; key++) {
       candidates.push({ itemId: keyItems[key] as string, score: keyScores[key] as number });
     }
-    for (const n of topIndexes(outputs.exploreLogits, b * exploreWidth, exploreWidth, exploreCandidates)) {
-      const index = shortlist ? (shortlist.itemIndex(n) as number) : n + 1;
-      const itemId = items.valueAt(index);
-      if (itemId === undefined || frequentSeen.has(index)) continue;
+    // The history's items have their explore share above: the k best of the others can make the list.
+    const vocabularyIndex = (n: number) => (shortlist ? (shortlist.itemIndex(n) as number) : n + 1);
+    const inHistory = (n: number) => seenInRow[vocabularyIndex(n)] === b;
+    for (const n of topIndexes(outputs.exploreLogits, b * exploreWidth, exploreWidth, k, inHistory)) {
+      const itemId = items.valueAt(vocabularyIndex(n));
+      if (itemId === undefined) continue;
       candidates.push({
         itemId,
         score: (1 - gate) * Math.exp((outputs.exploreLogits[b * exploreWidth + n] as number) - logZ),

@@ -86,7 +86,6 @@ export class Scorer {
 
   dispose(): void {
     this.shortlist?.dispose();
-    this.incremental.dispose();
   }
 
   private named(prediction: Prediction): SequenceScore {
