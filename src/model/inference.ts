@@ -30,6 +30,39 @@ export interface HeadInputs {
   keys: tf.Tensor3D;
 }
 
+/** The k best entries offered so far, best first; of equal scores, the one offered first stays first. */
+class TopK<T> {
+  readonly entries: T[] = [];
+  private readonly scores: Float64Array;
+
+  constructor(private readonly k: number) {
+    this.scores = new Float64Array(k);
+  }
+
+  /** The k-th best score, once k entries have been offered. */
+  lowest(): number {
+    return this.scores[this.k - 1] as number;
+  }
+
+  accepts(score: number): boolean {
+    return this.entries.length < this.k || score > (this.scores[this.k - 1] as number);
+  }
+
+  offer(entry: T, score: number): void {
+    if (!this.accepts(score)) return;
+    // Shifting by hand: k is small, and splice allocated on every accepted offer.
+    let position = Math.min(this.entries.length, this.k - 1);
+    if (this.entries.length < this.k) this.entries.push(entry);
+    while (position > 0 && (this.scores[position - 1] as number) < score) {
+      this.scores[position] = this.scores[position - 1] as number;
+      this.entries[position] = this.entries[position - 1] as T;
+      position--;
+    }
+    this.scores[position] = score;
+    this.entries[position] = entry;
+  }
+}
+
 /** Indexes of the k largest values of row (values[from .. from + width)) that are not skipped, best first. */
 function topIndexes(
   values: Float32Array,
@@ -38,18 +71,16 @@ function topIndexes(
   k: number,
   skip: (index: number) => boolean,
 ): number[] {
-  const best: number[] = [];
+  const top = new TopK<number>(k);
+  // Most values fall below the k-th best: one comparison with a local floor is all they cost.
   let floor = Number.NEGATIVE_INFINITY;
   for (let i = 0; i < width; i++) {
     const value = values[from + i] as number;
-    if ((best.length === k && value <= floor) || skip(i)) continue;
-    let position = best.length;
-    while (position > 0 && (values[from + (best[position - 1] as number)] as number) < value) position--;
-    best.splice(position, 0, i);
-    if (best.length > k) best.pop();
-    floor = values[from + (best[best.length - 1] as number)] as number;
+    if (value <= floor || skip(i)) continue;
+    top.offer(i, value);
+    if (top.entries.length === k) floor = top.lowest();
   }
-  return best;
+  return top.entries;
 }
 
 /** The heads' values for n scored events, read from tensors, flat in row-major order. */
@@ -178,25 +209,23 @@ export function mergePredictions(
       }
     }
     // History items first, in order of first appearance, then explore items best first: ties keep that order.
-    const candidates: ItemScore[] = [];
+    const top = new TopK<ItemScore>(k);
     for (let key = 1; key <= distinct; key++) {
-      candidates.push({ itemId: keyItems[key] as string, score: keyScores[key] as number });
+      const score = keyScores[key] as number;
+      if (top.accepts(score)) top.offer({ itemId: keyItems[key] as string, score }, score);
     }
     // The history's items have their explore share above: the k best of the others can make the list.
     const vocabularyIndex = (n: number) => (shortlist ? (shortlist.itemIndex(n) as number) : n + 1);
     const inHistory = (n: number) => seenInRow[vocabularyIndex(n)] === b;
     for (const n of topIndexes(outputs.exploreLogits, b * exploreWidth, exploreWidth, k, inHistory)) {
-      const itemId = items.valueAt(vocabularyIndex(n));
-      if (itemId === undefined) continue;
-      candidates.push({
-        itemId,
-        score: (1 - gate) * Math.exp((outputs.exploreLogits[b * exploreWidth + n] as number) - logZ),
-      });
+      const itemId = items.valueAt(vocabularyIndex(n)) as string;
+      const score = (1 - gate) * Math.exp((outputs.exploreLogits[b * exploreWidth + n] as number) - logZ);
+      top.offer({ itemId, score }, score);
     }
     return {
       nextAction: Array.from(outputs.actions.subarray(b * actionCount, (b + 1) * actionCount)),
       churn: outputs.churn[b] as number,
-      nextItems: candidates.sort((x, y) => y.score - x.score).slice(0, k),
+      nextItems: top.entries,
     };
   });
 }
