@@ -45,32 +45,37 @@ export function repeatCandidates(batch: EncodedBatch, lastOnly: boolean): Repeat
     actionsSeen: new Int32Array(size),
     allowed: new Float32Array(size),
   };
-  const counts = new Map<number, number>();
-  const actions = new Map<number, number>();
+  // Item keys are 1..length within a sequence, so per-key tallies are arrays, not maps.
+  const counts = new Int32Array(length + 1);
+  const actions = new Int32Array(length + 1);
+  const seenFor = new Int32Array(length + 1);
+  let query = 0;
   for (let b = 0; b < batchSize; b++) {
     const base = b * length;
     for (let q = 0; q < queries; q++) {
       const t = lastOnly ? length - 1 : q;
       if (batch.mask[base + t] === 0) continue;
+      query++;
       const row = (b * queries + q) * length;
       const tSeconds = batch.secondsBeforeLast[base + t] as number;
-      counts.clear();
-      actions.clear();
+      counts.fill(0);
+      actions.fill(0);
       for (let j = 0; j <= t; j++) {
         const key = batch.itemKeys[base + j] as number;
         if (key === 0) continue;
-        counts.set(key, (counts.get(key) ?? 0) + 1);
+        counts[key] = (counts[key] as number) + 1;
         const actionBit = 1 << ((batch.actions[base + j] as number) - 1);
-        actions.set(key, ((actions.get(key) ?? 0) | actionBit) % ACTIONS_SEEN_BUCKETS);
+        actions[key] = ((actions[key] as number) | actionBit) % ACTIONS_SEEN_BUCKETS;
       }
-      const seen = new Set<number>();
+      let rank = 0;
       for (let j = t; j >= 0; j--) {
         const key = batch.itemKeys[base + j] as number;
-        if (key === 0 || seen.has(key)) continue;
-        result.rank[row + j] = Math.min(seen.size, RANK_BUCKETS - 1);
-        seen.add(key);
-        result.count[row + j] = Math.min((counts.get(key) as number) - 1, COUNT_BUCKETS - 1);
-        result.actionsSeen[row + j] = actions.get(key) as number;
+        if (key === 0 || seenFor[key] === query) continue;
+        seenFor[key] = query;
+        result.rank[row + j] = Math.min(rank, RANK_BUCKETS - 1);
+        rank++;
+        result.count[row + j] = Math.min((counts[key] as number) - 1, COUNT_BUCKETS - 1);
+        result.actionsSeen[row + j] = actions[key] as number;
         result.age[row + j] = ageBucket(tSeconds - (batch.secondsBeforeLast[base + j] as number));
         result.allowed[row + j] = 1;
       }
