@@ -224,7 +224,7 @@ export class IncrementalScorer {
         return { states, query, h: next.h, c: next.c };
       });
       try {
-        const heads = tidyRead(() => stateHeads(model, stepped.states, stepped.query, this.shortlist));
+        const heads = stateHeads(model, stepped.states, stepped.query, this.shortlist);
         const history = this.history.read(stepped.query.dataSync() as Float32Array, batch);
         const predictions = mergePredictions(
           model,

@@ -107,25 +107,31 @@ export function stateHeads(
   states: tf.Tensor2D,
   query: tf.Tensor2D,
   shortlist?: ExploreShortlist,
-): Record<'actions' | 'churn' | 'gate' | 'exploreLogits' | 'logNormalizer', tf.Tensor> {
-  const asSteps = tf.expandDims(states, 1) as tf.Tensor3D;
-  let exploreLogits: tf.Tensor2D;
-  let logNormalizer: tf.Tensor1D;
+): Pick<HeadValues, 'actions' | 'churn' | 'gate' | 'exploreLogits' | 'logNormalizer'> {
+  const heads = tidyRead(() => {
+    const asSteps = tf.expandDims(states, 1) as tf.Tensor3D;
+    return {
+      actions: tf.softmax(tf.squeeze(model.actionLogits(asSteps), [1])),
+      churn: tf.sigmoid(tf.squeeze(model.scalarHead(asSteps, 'churn'), [1])),
+      gate: tf.sigmoid(tf.squeeze(model.scalarHead(asSteps, 'gate'), [1])),
+    };
+  });
   if (shortlist) {
-    exploreLogits = shortlist.logits(query);
-    logNormalizer = shortlist.logNormalizer(query, exploreLogits);
-  } else {
-    const all = model.exploreLogits(query);
-    exploreLogits = tf.slice(all, [0, 1], [states.shape[0], model.vocabularies.items.frequent.length]);
-    logNormalizer = tf.logSumExp(all, 1);
+    const explore = tidyRead(() => ({ exploreLogits: shortlist.logits(query), tail: shortlist.tail(query) }));
+    return {
+      ...heads,
+      exploreLogits: explore.exploreLogits,
+      logNormalizer: shortlist.logNormalizers(explore.exploreLogits, explore.tail),
+    };
   }
-  return {
-    actions: tf.softmax(tf.squeeze(model.actionLogits(asSteps), [1])),
-    churn: tf.sigmoid(tf.squeeze(model.scalarHead(asSteps, 'churn'), [1])),
-    gate: tf.sigmoid(tf.squeeze(model.scalarHead(asSteps, 'gate'), [1])),
-    exploreLogits,
-    logNormalizer,
-  };
+  const explore = tidyRead(() => {
+    const all = model.exploreLogits(query);
+    return {
+      exploreLogits: tf.slice(all, [0, 1], [states.shape[0], model.vocabularies.items.frequent.length]),
+      logNormalizer: tf.logSumExp(all, 1),
+    };
+  });
+  return { ...heads, ...explore };
 }
 
 /**
@@ -142,7 +148,7 @@ export function readHeads(
 ): Prediction[] {
   const { batchSize, length } = batch;
   const candidates = repeatCandidates(batch, true);
-  const values = tidyRead(() => {
+  const history = tidyRead(() => {
     const asSteps = (t: tf.Tensor2D) => tf.expandDims(t, 1) as tf.Tensor3D;
     const attention = tf.squeeze(
       tf.softmax(model.repeatLogits(asSteps(inputs.query), inputs.keys, candidates)),
@@ -156,8 +162,9 @@ export function readHeads(
       ),
       tf.gather(model.params.get('head.item.bias'), items),
     );
-    return { ...stateHeads(model, inputs.states, inputs.query, shortlist), attention, historyLogits };
+    return { attention, historyLogits };
   });
+  const values = { ...stateHeads(model, inputs.states, inputs.query, shortlist), ...history };
   return mergePredictions(model, values, batch, histories, k, shortlist);
 }
 
