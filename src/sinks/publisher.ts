@@ -52,7 +52,60 @@ export function toTopicMessages(batch: PublishBatch, topics: PublishTopics, nowM
 }
 
 /**
- * Sends a micro-batch's scores, dead letters (and profiles) in one request and resolves only when every
+ * Kafka refuses a record batch above the broker's message.max.bytes (1 MiB by default), and kafkajs
+ * puts all of one partition's messages of a request into one record batch. A micro-batch's scores
+ * all go to one partition when input and output share the user key and the partition count, so a
+ * large micro-batch (2,000 scores of about 600 bytes) would be refused on every retry. Requests are
+ * therefore cut at this many bytes of keys, values and headers.
+ */
+export const MAX_REQUEST_BYTES = 512 * 1024;
+
+function byteLength(data: Buffer | string | null | undefined): number {
+  return typeof data === 'string' ? Buffer.byteLength(data) : (data?.length ?? 0);
+}
+
+function messageBytes(message: Message): number {
+  let bytes = byteLength(message.key) + byteLength(message.value);
+  for (const [name, value] of Object.entries(message.headers ?? {})) {
+    bytes +=
+      byteLength(name) +
+      (Array.isArray(value) ? value.reduce((sum, part) => sum + byteLength(part), 0) : byteLength(value));
+  }
+  return bytes;
+}
+
+/** The topic messages in order, cut into requests of at most `maxBytes` each (one message may exceed it). */
+export function produceRequests(
+  topicMessages: readonly TopicMessages[],
+  maxBytes: number,
+): TopicMessages[][] {
+  const requests: TopicMessages[][] = [];
+  let request: TopicMessages[] = [];
+  let bytes = 0;
+  for (const { topic, messages } of topicMessages) {
+    let current: TopicMessages | undefined;
+    for (const message of messages) {
+      const size = messageBytes(message);
+      if (bytes > 0 && bytes + size > maxBytes) {
+        requests.push(request);
+        request = [];
+        bytes = 0;
+        current = undefined;
+      }
+      if (!current) {
+        current = { topic, messages: [] };
+        request.push(current);
+      }
+      current.messages.push(message);
+      bytes += size;
+    }
+  }
+  if (request.length > 0) requests.push(request);
+  return requests;
+}
+
+/**
+ * Sends a micro-batch's scores, dead letters (and profiles), in one request unless too large, and resolves only when every
  * in-sync replica has them (acks=-1): the caller commits input offsets after that, never before.
  * The producer is idempotent, so its own retries cannot write a message twice.
  */
@@ -84,6 +137,8 @@ export class Publisher {
 
   async publish(batch: PublishBatch): Promise<void> {
     const topicMessages = toTopicMessages(batch, this.topics, this.clock());
-    if (topicMessages.length > 0) await this.producer.sendBatch({ topicMessages, acks: -1 });
+    for (const request of produceRequests(topicMessages, MAX_REQUEST_BYTES)) {
+      await this.producer.sendBatch({ topicMessages: request, acks: -1 });
+    }
   }
 }

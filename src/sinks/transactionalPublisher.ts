@@ -1,5 +1,11 @@
 import { type Kafka, Partitioners, type Producer } from 'kafkajs';
-import { type PublishBatch, type PublishTopics, toTopicMessages } from './publisher.js';
+import {
+  MAX_REQUEST_BYTES,
+  type PublishBatch,
+  type PublishTopics,
+  produceRequests,
+  toTopicMessages,
+} from './publisher.js';
 
 /**
  * Publishes a micro-batch and commits its input offset in one Kafka transaction, so that a reader
@@ -28,7 +34,9 @@ export class TransactionalPublisher {
     try {
       const transaction = await producer.transaction();
       const topicMessages = toTopicMessages(batch, this.topics, this.clock());
-      if (topicMessages.length > 0) await transaction.sendBatch({ topicMessages, acks: -1 });
+      for (const request of produceRequests(topicMessages, MAX_REQUEST_BYTES)) {
+        await transaction.sendBatch({ topicMessages: request, acks: -1 });
+      }
       await transaction.sendOffsets({
         consumerGroupId: this.groupId,
         topics: [{ topic, partitions: [{ partition, offset: nextOffset }] }],

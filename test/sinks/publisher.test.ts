@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ProfileMessage } from '../../src/sinks/profileMessage.js';
-import { type PublishBatch, toTopicMessages } from '../../src/sinks/publisher.js';
+import { type PublishBatch, produceRequests, toTopicMessages } from '../../src/sinks/publisher.js';
 
 const profile: ProfileMessage = {
   userId: 'u1',
@@ -26,5 +26,48 @@ describe('topic messages of a batch', () => {
     expect(toTopicMessages(batch, { scores: 's', deadLetters: 'd', profiles: 'p' }, 0)).toEqual([
       { topic: 'p', messages: [{ key: 'u1', value: JSON.stringify(profile) }] },
     ]);
+  });
+});
+
+describe('produce requests', () => {
+  const message = (key: string, bytes: number) => ({ key, value: 'x'.repeat(bytes - key.length) });
+
+  it('cut a batch into requests under the byte budget, keeping every message once and in order', () => {
+    const scores = Array.from({ length: 25 }, (_, i) => message(`u${i % 10}`, 100));
+    const letters = Array.from({ length: 3 }, (_, i) => ({
+      ...message(`d${i}`, 50),
+      headers: { reason: 'bad' },
+    }));
+    const requests = produceRequests(
+      [
+        { topic: 'scores', messages: scores },
+        { topic: 'dlq', messages: letters },
+      ],
+      1_000,
+    );
+    expect(requests.length).toBe(3);
+    for (const request of requests) {
+      const bytes = request
+        .flatMap((t) => t.messages)
+        .reduce((sum, m) => sum + String(m.key).length + String(m.value).length, 0);
+      expect(bytes).toBeLessThanOrEqual(1_000);
+    }
+    const sent = (topic: string) =>
+      requests.flatMap((request) => request.filter((t) => t.topic === topic).flatMap((t) => t.messages));
+    expect(sent('scores')).toEqual(scores);
+    expect(sent('dlq')).toEqual(letters);
+  });
+
+  it('send a batch under the budget in one request, and a message over it on its own', () => {
+    const small = [message('a', 10), message('b', 10)];
+    expect(produceRequests([{ topic: 't', messages: small }], 1_000)).toEqual([
+      [{ topic: 't', messages: small }],
+    ]);
+    const large = message('c', 5_000);
+    expect(produceRequests([{ topic: 't', messages: [...small, large] }], 1_000)).toEqual([
+      [{ topic: 't', messages: small }],
+      [{ topic: 't', messages: [large] }],
+    ]);
+    expect(produceRequests([], 1_000)).toEqual([]);
   });
 });
