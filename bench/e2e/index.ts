@@ -47,27 +47,28 @@ const program = new Command('bench:e2e')
   )
   .option('--quick', 'a shorter run (under 3 minutes) with the same fields', false)
   .option('--json', 'print one JSON summary as the last line', false)
-  .option('--events <n>', 'backlog for the throughput runs (default 1,000,000; quick 100,000)', positiveInt)
+  .option('--events <n>', 'backlog for the throughput runs (default 1,000,000; quick 40,000)', positiveInt)
   .option('--users <n>', 'users of the synthetic stream (default 100,000; quick 20,000)', positiveInt)
   .option('--naive-events <n>', 'backlog of the naive mode (default 5,000; quick 500)', positiveInt)
   .option('--rate <eventsPerSecond>', 'offered load of the latency runs', positiveNumber, 5_000)
   .option('--latency-seconds <s>', 'length of each latency run (default 30; quick 8)', positiveNumber)
   .option('--window-users <n>', 'users of the window-size runs (default 1,000; quick 100)', positiveInt)
-  .option('--speedup <x>', 'Taobao replay speed (default: the slice lasts 60 s; quick 30 s)', positiveNumber)
+  .option('--speedup <x>', 'Taobao replay speed (default: the slice lasts 60 s; quick 20 s)', positiveNumber)
   .option('--data-dir <dir>', 'folder with the Taobao time slice', '../shared/data')
   .parse();
 const options = program.opts<Options>();
 const quick = options.quick;
 const settings = {
-  events: options.events ?? (quick ? 100_000 : 1_000_000),
+  events: options.events ?? (quick ? 40_000 : 1_000_000),
   users: options.users ?? (quick ? 20_000 : 100_000),
   naiveEvents: options.naiveEvents ?? (quick ? 500 : 5_000),
   rate: options.rate,
   latencySeconds: options.latencySeconds ?? (quick ? 8 : 30),
   windowUsers: options.windowUsers ?? (quick ? 100 : 1_000),
-  replaySeconds: quick ? 30 : 60,
+  replaySeconds: quick ? 20 : 60,
   /** A phase that is not done by then is measured on what it delivered (and says so). */
-  phaseLimitSeconds: quick ? 8 : 600,
+  /** A quick backlog must drain within it, or the latency run that follows starts behind it. */
+  phaseLimitSeconds: quick ? 12 : 600,
   drainSeconds: quick ? 2 : 10,
   partitions: 6,
 };
