@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { expNonPositive } from './fastExp.js';
 import type { SequenceModel } from './sequenceModel.js';
 
 /**
@@ -109,7 +110,7 @@ export class ExploreShortlist {
       let top = Number.NEGATIVE_INFINITY;
       for (let i = from; i < from + this.size; i++) top = Math.max(top, logits[i] as number);
       let head = 0;
-      for (let i = from; i < from + this.size; i++) head += Math.exp((logits[i] as number) - top);
+      for (let i = from; i < from + this.size; i++) head += expNonPositive((logits[i] as number) - top);
       out[b] = top + Math.log(head + Math.exp(this.shift - top) * (tail[b] as number));
     }
     return out;
