@@ -1,6 +1,6 @@
 import type { ActionVocabulary } from '../events/actionVocabulary.js';
 import type { IdVocabulary } from './idVocabulary.js';
-import { sessionPositions } from './sessions.js';
+import { SESSION_GAP_MS, sessionPositions } from './sessions.js';
 
 /** What the encoder needs of an event; both WindowEntry and UserEvent have it. */
 export interface SequenceEvent {
@@ -18,11 +18,14 @@ export interface FeatureVocabularies {
 
 /**
  * Numeric features of each step, all computable when the event arrives (never from later events), so
- * that a recurrent state can be advanced one event at a time: log time gap since the previous event
- * and log position in the session. The hour of day is a categorical input (`hours`): activity peaks
- * and night-time breaks are not a smooth function of the hour.
+ * that a recurrent state can be advanced one event at a time: log time gap since the previous event,
+ * log position in the session, log events in the last hour and in the last day, and log time since
+ * the session started. The activity counts and the session's duration are what tells a break coming
+ * (churn) apart from a pause; the encoder alone did not learn them from the gaps. The hour of day is
+ * a categorical input (`hours`): activity peaks and night-time breaks are not a smooth function of
+ * the hour.
  */
-export const STEP_NUMERIC_FEATURES = 2;
+export const STEP_NUMERIC_FEATURES = 5;
 export const HOURS = 24;
 
 /**
@@ -62,6 +65,36 @@ export function scaledGap(previousMs: number | undefined, currentMs: number): nu
 }
 
 const HOUR_MS = 3_600_000;
+const DAY_MS = 24 * HOUR_MS;
+
+interface RecentActivity {
+  /** Events in the hour and in the day up to and including this one. */
+  lastHour: number;
+  lastDay: number;
+  /** Seconds since the first event of this one's session. */
+  sessionSeconds: number;
+}
+
+/**
+ * How active the user has been lately, at each event of a history in time order: the strongest
+ * signals of an imminent break that a single step's gap does not carry.
+ */
+function recentActivity(events: readonly SequenceEvent[]): RecentActivity[] {
+  let hourFrom = 0;
+  let dayFrom = 0;
+  let sessionStartMs = events[0]?.tsMs ?? 0;
+  return events.map((event, i) => {
+    while (hourFrom < i && (events[hourFrom] as SequenceEvent).tsMs <= event.tsMs - HOUR_MS) hourFrom++;
+    while (dayFrom < i && (events[dayFrom] as SequenceEvent).tsMs <= event.tsMs - DAY_MS) dayFrom++;
+    const previous = events[i - 1];
+    if (previous && event.tsMs - previous.tsMs > SESSION_GAP_MS) sessionStartMs = event.tsMs;
+    return {
+      lastHour: i - hourFrom + 1,
+      lastDay: i - dayFrom + 1,
+      sessionSeconds: Math.max(0, event.tsMs - sessionStartMs) / 1000,
+    };
+  });
+}
 
 /** The UTC hour of an epoch time, as Date's getUTCHours gives it, without allocating a Date per step. */
 export function utcHour(tsMs: number): number {
@@ -101,7 +134,9 @@ export function encodeSequences(
     const start = Math.max(0, sequence.length - maxLength);
     // The session position needs the events before the window too, up to the session's start.
     const context = sequence.slice(Math.max(0, start - 200));
-    const positions = sessionPositions(context).slice(start - Math.max(0, start - 200));
+    const skipped = start - Math.max(0, start - 200);
+    const positions = sessionPositions(context).slice(skipped);
+    const activity = recentActivity(context).slice(skipped);
     const kept = sequence.length - start;
     const offset = row * length + (length - kept);
     const lastMs = sequence[sequence.length - 1]?.tsMs ?? 0;
@@ -120,6 +155,10 @@ export function encodeSequences(
       const numeric = at * STEP_NUMERIC_FEATURES;
       batch.numeric[numeric] = scaledGap(sequence[start + i - 1]?.tsMs, event.tsMs);
       batch.numeric[numeric + 1] = Math.log1p(positions[i] ?? 1) / 4;
+      const recent = activity[i] as RecentActivity;
+      batch.numeric[numeric + 2] = Math.log1p(recent.lastHour) / 4;
+      batch.numeric[numeric + 3] = Math.log1p(recent.lastDay) / 4;
+      batch.numeric[numeric + 4] = Math.log1p(recent.sessionSeconds) * GAP_SCALE;
     }
   });
   return batch;

@@ -102,12 +102,26 @@ export async function loadModelFolder(folder: string): Promise<LoadedModel> {
     categories: IdVocabulary.fromJSON(metadata.vocabularies.categories),
   };
   const params = Params.fromTensors(tensors);
-  const expected = Object.keys(SequenceModel.paramSpecs(metadata.model, vocabularies));
-  const missing = expected.filter((name) => !params.has(name));
+  const specs = SequenceModel.paramSpecs(metadata.model, vocabularies);
+  const missing = Object.keys(specs).filter((name) => !params.has(name));
   if (missing.length > 0) {
     params.dispose();
     throw new ModelLoadError(
       `${folder} lacks weights ${missing.join(', ')} for a ${metadata.model.architecture} model`,
+    );
+  }
+  // A folder saved by a version with other step features has weights of other shapes.
+  const misshapen = Object.entries(specs).filter(
+    ([name, spec]) => params.get(name).shape.join('x') !== spec.shape.join('x'),
+  );
+  if (misshapen.length > 0) {
+    params.dispose();
+    throw new ModelLoadError(
+      `${folder} has weights of the wrong shape for this version: ${misshapen
+        .map(
+          ([name, spec]) => `${name} is ${params.get(name).shape.join('x')}, needs ${spec.shape.join('x')}`,
+        )
+        .join('; ')}`,
     );
   }
   return { model: new SequenceModel(metadata.model, vocabularies, params), metadata };

@@ -61,6 +61,34 @@ describe('encodeSequences', () => {
     expect(positions).toEqual([1, 2, 1]);
   });
 
+  it('counts the events of the last hour and day and times the session, from before the window too', () => {
+    const hour = 3600;
+    const batch = encodeSequences(
+      [
+        [
+          at('a', 'view', 0),
+          at('a', 'view', 20 * hour),
+          at('b', 'view', 23 * hour),
+          at('b', 'cart', 23 * hour + 600),
+          at('a', 'view', 25 * hour),
+        ],
+      ],
+      vocabularies,
+      3,
+    );
+    const feature = (step: number, index: number) =>
+      batch.numeric[step * STEP_NUMERIC_FEATURES + index] as number;
+    const counts = [0, 1, 2].map((step) => [2, 3].map((i) => Math.round(Math.expm1(feature(step, i) * 4))));
+    // Window: 23 h, 23 h 10 min, 25 h; the day before each reaches back to events outside it.
+    expect(counts).toEqual([
+      [1, 3],
+      [2, 4],
+      [1, 4],
+    ]);
+    const sessionSeconds = [0, 1, 2].map((step) => Math.round(Math.expm1(feature(step, 4) * 12)));
+    expect(sessionSeconds).toEqual([0, 600, 0]);
+  });
+
   it('treats out-of-order events as simultaneous and refuses unknown actions', () => {
     expect(scaledGap(10_000, 5_000)).toBe(0);
     expect(() => encodeSequences([[at('a', 'share', 0)]], vocabularies, 5)).toThrow(/vocabulary/);

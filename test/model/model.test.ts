@@ -107,6 +107,17 @@ describe('model folder', () => {
     await expect(loadModelFolder(join(folder, 'missing'))).rejects.toThrow(ModelLoadError);
   });
 
+  it('refuses weights whose shapes another version of the model had', async () => {
+    const folder = join(mkdtempSync(join(tmpdir(), 'seqscore-model-')), 'm');
+    const model = SequenceModel.create(config, vocabularies, 1);
+    await saveModelFolder(folder, model, {
+      ...untrainedMetadata(model, 'test-model'),
+      model: { ...config, hiddenSize: config.hiddenSize + 1 },
+    });
+    await expect(loadModelFolder(folder)).rejects.toThrow(/enc\.wh is \d+x\d+, needs/);
+    model.dispose();
+  });
+
   it('keeps no tensors alive after scoring', () => {
     const model = SequenceModel.create(config, vocabularies, 1);
     predictLast(model, [history], 5);
