@@ -94,10 +94,19 @@ export function encoderSpecFor(config: ModelConfig): EncoderSpec {
 /**
  * What the heads read at each step: the encoder state plus the step's own action, hour and time
  * features, untouched by dropout. The current event is the strongest single signal for the next
- * action and for churn (a purchase late at night ends a session); the state adds the history.
+ * action and for churn (a purchase late at night ends a session); the state adds the history. The
+ * action comes both embedded and one-hot: one-hot, the action head's weights on it are a first-order
+ * Markov chain over actions, which training starts from (see training.ts).
  */
-export function headInputSize(config: ModelConfig): number {
-  return config.hiddenSize + config.actionEmbeddingSize + config.hourEmbeddingSize + STEP_NUMERIC_FEATURES;
+export function headInputSize(config: ModelConfig, actions: number): number {
+  return (
+    config.hiddenSize +
+    config.actionEmbeddingSize +
+    actions +
+    1 +
+    config.hourEmbeddingSize +
+    STEP_NUMERIC_FEATURES
+  );
 }
 
 export class SequenceModel {
@@ -114,7 +123,7 @@ export class SequenceModel {
   static paramSpecs(config: ModelConfig, vocabularies: FeatureVocabularies): Record<string, ParamSpec> {
     const actions = vocabularies.actions.size;
     const { itemEmbeddingSize: r } = config;
-    const h = headInputSize(config);
+    const h = headInputSize(config, actions);
     return {
       'emb.item': { shape: [vocabularies.items.size, r], init: 'embedding' },
       'emb.category': {
@@ -166,11 +175,20 @@ export class SequenceModel {
     const itemEmbeddings = tf.gather(this.params.get('emb.item'), inputs.items) as tf.Tensor3D;
     const categoryEmbeddings = tf.gather(this.params.get('emb.category'), inputs.categories) as tf.Tensor3D;
     const actionEmbeddings = tf.gather(this.params.get('emb.action'), inputs.actions) as tf.Tensor3D;
-    const context = tf.concat(
-      [actionEmbeddings, tf.gather(this.params.get('emb.hour'), inputs.hours) as tf.Tensor3D, inputs.numeric],
+    const hourEmbeddings = tf.gather(this.params.get('emb.hour'), inputs.hours) as tf.Tensor3D;
+    const stepInputs = tf.concat(
+      [itemEmbeddings, categoryEmbeddings, actionEmbeddings, hourEmbeddings, inputs.numeric],
       2,
     ) as tf.Tensor3D;
-    const stepInputs = tf.concat([itemEmbeddings, categoryEmbeddings, context], 2) as tf.Tensor3D;
+    const context = tf.concat(
+      [
+        actionEmbeddings,
+        tf.oneHot(inputs.actions, this.vocabularies.actions.size + 1).toFloat(),
+        hourEmbeddings,
+        inputs.numeric,
+      ],
+      2,
+    ) as tf.Tensor3D;
     const keys = tf.add(
       this.project(categoryEmbeddings, 'head.key.category'),
       this.project(actionEmbeddings, 'head.key.action'),

@@ -8,7 +8,7 @@ import { type BatchLabels, batchLabels } from './batchLabels.js';
 import { fitDecisionWeights } from './evaluation/decisionWeights.js';
 import { batchTensors, type ModelConfig, SequenceModel } from './sequenceModel.js';
 import { tidyRead } from './tidyRead.js';
-import { buildChunks, type Role, type TrainingChunk } from './trainingData.js';
+import { buildChunks, groupByUser, type Role, type TrainingChunk } from './trainingData.js';
 
 export interface LossWeights {
   action: number;
@@ -224,6 +224,7 @@ export async function trainSequenceModel(
   );
   if (trainChunks.length === 0) throw new Error('no training examples before the validation split');
   const model = SequenceModel.create(options.model, vocabularies, options.seed);
+  startFromActionTransitions(model, trainingEvents);
   const optimizer = tf.train.adam(options.learningRate);
   const batchesPerEpoch = Math.ceil(trainChunks.length / options.batchSize);
   const reports: EpochReport[] = [];
@@ -330,6 +331,42 @@ export async function trainSequenceModel(
     decisionWeights: fitActionDecisionWeights(model, validationChunks, options),
     chunks: trainChunks.length,
   };
+}
+
+/**
+ * Sets the action head's weights on the step's own action (its one-hot part) to the log-probabilities
+ * of a first-order Markov chain fitted on the training events. Left to gradient descent, these rare
+ * transitions (a purchase after a purchase) stay far from their training frequencies for many epochs
+ * while the encoder already overfits; starting from the chain, the encoder only has to refine it.
+ */
+export function startFromActionTransitions(model: SequenceModel, trainingEvents: readonly UserEvent[]): void {
+  const actions = model.vocabularies.actions;
+  const rows = actions.size + 1;
+  const counts = Array.from({ length: rows }, () => new Array<number>(actions.size).fill(1));
+  for (const sequence of groupByUser(trainingEvents).values()) {
+    sequence.forEach((event, i) => {
+      const previous = sequence[i - 1];
+      const to = actions.indexOf(event.action);
+      const from = previous ? actions.indexOf(previous.action) : undefined;
+      if (to === undefined || from === undefined) return;
+      // Row 0 of the one-hot is padding, never a real step: action index a is row a + 1.
+      const row = counts[from + 1] as number[];
+      row[to] = (row[to] as number) + 1;
+    });
+  }
+  const logProbabilities = counts.map((row) => {
+    const total = row.reduce((a, b) => a + b, 0);
+    const logs = row.map((count) => Math.log(count / total));
+    const mean = logs.reduce((a, b) => a + b, 0) / logs.length;
+    return logs.map((value) => value - mean);
+  });
+  const weight = model.params.get('head.action.w');
+  const from = model.config.hiddenSize + model.config.actionEmbeddingSize;
+  const values = weight.arraySync() as number[][];
+  logProbabilities.forEach((row, r) => {
+    values[from + r] = row;
+  });
+  tf.tidy(() => weight.assign(tf.tensor2d(values)));
 }
 
 /** Decision weights for the action head, fitted on the validation steps' predicted probabilities. */

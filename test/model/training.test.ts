@@ -3,8 +3,8 @@ import type { UserEvent } from '../../src/events/event.js';
 import { syntheticEvents } from '../../src/events/synthetic.js';
 import { initBackend } from '../../src/model/backend.js';
 import { predictLast } from '../../src/model/inference.js';
-import { DEFAULT_MODEL_CONFIG } from '../../src/model/sequenceModel.js';
-import { trainSequenceModel } from '../../src/model/training.js';
+import { DEFAULT_MODEL_CONFIG, SequenceModel } from '../../src/model/sequenceModel.js';
+import { fitVocabularies, startFromActionTransitions, trainSequenceModel } from '../../src/model/training.js';
 import { buildChunks, groupByUser } from '../../src/model/trainingData.js';
 
 const MINUTE = 60_000;
@@ -73,6 +73,31 @@ describe('training chunks', () => {
 });
 
 describe('trainSequenceModel', () => {
+  it('starts the action head from the training transitions, so a rare repeat is likely before any step', async () => {
+    await initBackend('cpu', 'training');
+    const actions = ['view', 'cart', 'fav', 'purchase'];
+    // A purchase is followed by another purchase 3 times in 4; everything else by a view.
+    const events = Array.from({ length: 40 }, (_, u) =>
+      ['view', 'purchase', 'purchase', 'purchase', 'purchase', 'view', 'view'].map((action, m) =>
+        event(`u${u}`, action, u * 100 + m),
+      ),
+    ).flat();
+    const model = SequenceModel.create(
+      { ...DEFAULT_MODEL_CONFIG, maxLength: 10 },
+      fitVocabularies(events, actions),
+      5,
+    );
+    const history = [event('x', 'view', 0), event('x', 'purchase', 1)];
+    const before = predictLast(model, [history], 5)[0]?.nextAction[3] ?? 1;
+    startFromActionTransitions(model, events);
+    const after = predictLast(model, [history], 5)[0]?.nextAction ?? [];
+    // The untrained encoder's state still adds noise: the transition table decides, not alone.
+    expect(before).toBeLessThan(0.35);
+    expect(after[3]).toBeGreaterThan(0.45);
+    expect(Math.max(...after)).toBe(after[3]);
+    model.dispose();
+  });
+
   it('learns that a cart is often followed by a purchase, deterministically for a seed', async () => {
     await initBackend('cpu', 'training');
     const events = [...syntheticEvents({ events: 3_000, users: 60, items: 300, seed: 11 })];
