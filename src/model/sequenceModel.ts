@@ -13,6 +13,7 @@ import {
   COUNT_BUCKETS,
   RANK_BUCKETS,
   type RepeatCandidates,
+  SAME_CATEGORY_BUCKETS,
 } from './repeatCandidates.js';
 
 /**
@@ -147,6 +148,7 @@ export class SequenceModel {
       'head.count.bias': { shape: [COUNT_BUCKETS], init: 'zeros' },
       'head.age.bias': { shape: [AGE_BUCKETS], init: 'zeros' },
       'head.actionsSeen.bias': { shape: [ACTIONS_SEEN_BUCKETS], init: 'zeros' },
+      'head.sameCategory.bias': { shape: [SAME_CATEGORY_BUCKETS], init: 'zeros' },
     };
   }
 
@@ -247,7 +249,7 @@ export class SequenceModel {
 
   /**
    * Repeat-head logits of query steps over their candidates: query-key affinity plus learned biases
-   * for recency rank, occurrence count, age and the actions taken on the item. Non-candidates get a large negative logit.
+   * for recency rank, occurrence count, age, the actions taken on the item and a shared category. Non-candidates get a large negative logit.
    */
   repeatLogits(query: tf.Tensor3D, keys: tf.Tensor3D, candidates: RepeatCandidates): tf.Tensor3D {
     const [batch, , length] = [query.shape[0], query.shape[1], keys.shape[1]];
@@ -264,6 +266,7 @@ export class SequenceModel {
       bias('count', candidates.count),
       bias('age', candidates.age),
       bias('actionsSeen', candidates.actionsSeen),
+      bias('sameCategory', candidates.sameCategory),
     ]);
     return tf.add(logits, tf.mul(tf.sub(1, tf.tensor3d(candidates.allowed, shape)), -1e9)) as tf.Tensor3D;
   }

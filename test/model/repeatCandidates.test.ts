@@ -29,6 +29,23 @@ describe('repeatCandidates', () => {
     expect([...last.age]).toEqual([0, Math.floor(Math.log1p(20)), Math.floor(Math.log1p(10)), 0]);
   });
 
+  it('marks the candidates that share the query step category', () => {
+    const categories = new IdVocabulary(['shoes', 'hats'], 1);
+    const withCategory = (itemId: string, categoryId: string, seconds: number) => ({
+      ...at(itemId, 'view', seconds),
+      categoryId,
+    });
+    const last = repeatCandidates(
+      encodeSequences(
+        [[withCategory('x', 'shoes', 0), withCategory('y', 'hats', 10), withCategory('z', 'shoes', 20)]],
+        { ...vocabularies, categories },
+        10,
+      ),
+      true,
+    );
+    expect([...last.sameCategory]).toEqual([1, 0, 1]);
+  });
+
   it('for training, lets each step see only candidates at or before it', () => {
     const all = repeatCandidates(batch, false);
     const row = (t: number) => [...all.allowed.slice(t * 4, t * 4 + 4)];
