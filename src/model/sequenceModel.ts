@@ -100,14 +100,17 @@ export function encoderSpecFor(config: ModelConfig): EncoderSpec {
  * Markov chain over actions, which training starts from (see training.ts).
  */
 export function headInputSize(config: ModelConfig, actions: number): number {
-  return (
-    config.hiddenSize +
-    config.actionEmbeddingSize +
-    actions +
-    1 +
-    config.hourEmbeddingSize +
-    STEP_NUMERIC_FEATURES
-  );
+  return headInputLayout(config, actions).size;
+}
+
+/** Offsets of the one-hot action and of the numeric features in a head's input. */
+export function headInputLayout(
+  config: ModelConfig,
+  actions: number,
+): { actionOneHot: number; numeric: number; size: number } {
+  const actionOneHot = config.hiddenSize + config.actionEmbeddingSize;
+  const numeric = actionOneHot + actions + 1 + config.hourEmbeddingSize;
+  return { actionOneHot, numeric, size: numeric + STEP_NUMERIC_FEATURES };
 }
 
 export class SequenceModel {

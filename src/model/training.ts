@@ -3,10 +3,15 @@ import { ActionVocabulary } from '../events/actionVocabulary.js';
 import type { UserEvent } from '../events/event.js';
 import { type Random, seededRandom, shuffle } from '../events/random.js';
 import { IdVocabulary } from '../features/idVocabulary.js';
-import { encodeSequences, type FeatureVocabularies } from '../features/sequenceEncoding.js';
+import {
+  encodeSequences,
+  type FeatureVocabularies,
+  STEP_NUMERIC_FEATURES,
+} from '../features/sequenceEncoding.js';
 import { type BatchLabels, batchLabels } from './batchLabels.js';
 import { fitDecisionWeights } from './evaluation/decisionWeights.js';
-import { batchTensors, type ModelConfig, SequenceModel } from './sequenceModel.js';
+import { fitLogistic } from './evaluation/logisticRegression.js';
+import { batchTensors, headInputLayout, type ModelConfig, SequenceModel } from './sequenceModel.js';
 import { tidyRead } from './tidyRead.js';
 import { buildChunks, groupByUser, type Role, type TrainingChunk } from './trainingData.js';
 
@@ -225,6 +230,7 @@ export async function trainSequenceModel(
   if (trainChunks.length === 0) throw new Error('no training examples before the validation split');
   const model = SequenceModel.create(options.model, vocabularies, options.seed);
   startFromActionTransitions(model, trainingEvents);
+  startChurnFromLogistic(model, trainChunks, options);
   const optimizer = tf.train.adam(options.learningRate);
   const batchesPerEpoch = Math.ceil(trainChunks.length / options.batchSize);
   const reports: EpochReport[] = [];
@@ -361,12 +367,72 @@ export function startFromActionTransitions(model: SequenceModel, trainingEvents:
     return logs.map((value) => value - mean);
   });
   const weight = model.params.get('head.action.w');
-  const from = model.config.hiddenSize + model.config.actionEmbeddingSize;
+  const from = headInputLayout(model.config, actions.size).actionOneHot;
   const values = weight.arraySync() as number[][];
   logProbabilities.forEach((row, r) => {
     values[from + r] = row;
   });
   tf.tidy(() => weight.assign(tf.tensor2d(values)));
+}
+
+/**
+ * Sets the churn head's weights on the step's one-hot action and numeric features (gap, session,
+ * recent activity) to a logistic regression fitted on the training churn labels, and all its other
+ * weights to zero. Trained jointly from a random start, the head ended below a logistic regression
+ * on its own inputs (test ROC-AUC 0.67 against 0.70 on the Taobao sample): the part on the encoder
+ * state fits the training users before the part on the features has converged.
+ */
+export function startChurnFromLogistic(
+  model: SequenceModel,
+  chunks: readonly TrainingChunk[],
+  options: Pick<TrainOptions, 'batchSize'>,
+): void {
+  const layout = headInputLayout(model.config, model.vocabularies.actions.size);
+  const actionColumns = model.vocabularies.actions.size + 1;
+  const rows: number[][] = [];
+  const labels: boolean[] = [];
+  for (let start = 0; start < chunks.length; start += options.batchSize) {
+    const slice = chunks.slice(start, start + options.batchSize);
+    const batch = encodeSequences(
+      slice.map((chunk) => chunk.events),
+      model.vocabularies,
+      model.config.maxLength,
+    );
+    slice.forEach((chunk, b) => {
+      const padding = batch.length - chunk.events.length;
+      chunk.events.forEach((_, i) => {
+        if (chunk.churnRole[i] !== 'train') return;
+        const at = b * batch.length + padding + i;
+        const row = new Array<number>(actionColumns).fill(0);
+        row[batch.actions[at] as number] = 1;
+        for (let f = 0; f < STEP_NUMERIC_FEATURES; f++) {
+          row.push(batch.numeric[at * STEP_NUMERIC_FEATURES + f] as number);
+        }
+        rows.push(row);
+        labels.push(chunk.churned[i] as boolean);
+      });
+    });
+  }
+  if (rows.length === 0 || labels.every((label) => label === labels[0])) return;
+  // A constant column (an action never seen) would be standardised by a rounding error's variance.
+  const first = rows[0] as number[];
+  const columns = first.map((_, j) => j).filter((j) => rows.some((row) => row[j] !== first[j]));
+  const fitted = fitLogistic(
+    rows.map((row) => columns.map((j) => row[j] as number)),
+    labels,
+  );
+  // The regression standardises its inputs; the head reads them raw.
+  const weights = new Array<number>(layout.size).fill(0);
+  let bias = fitted.bias;
+  columns.forEach((j, k) => {
+    const weight = (fitted.weights[k] as number) / (fitted.scales[k] as number);
+    bias -= weight * (fitted.means[k] as number);
+    weights[j < actionColumns ? layout.actionOneHot + j : layout.numeric + (j - actionColumns)] = weight;
+  });
+  tf.tidy(() => {
+    model.params.get('head.churn.w').assign(tf.tensor2d(weights, [layout.size, 1]));
+    model.params.get('head.churn.b').assign(tf.tensor1d([bias]));
+  });
 }
 
 /** Decision weights for the action head, fitted on the validation steps' predicted probabilities. */

@@ -4,7 +4,12 @@ import { syntheticEvents } from '../../src/events/synthetic.js';
 import { initBackend } from '../../src/model/backend.js';
 import { predictLast } from '../../src/model/inference.js';
 import { DEFAULT_MODEL_CONFIG, SequenceModel } from '../../src/model/sequenceModel.js';
-import { fitVocabularies, startFromActionTransitions, trainSequenceModel } from '../../src/model/training.js';
+import {
+  fitVocabularies,
+  startChurnFromLogistic,
+  startFromActionTransitions,
+  trainSequenceModel,
+} from '../../src/model/training.js';
 import { buildChunks, groupByUser } from '../../src/model/trainingData.js';
 
 const MINUTE = 60_000;
@@ -95,6 +100,35 @@ describe('trainSequenceModel', () => {
     expect(before).toBeLessThan(0.35);
     expect(after[3]).toBeGreaterThan(0.45);
     expect(Math.max(...after)).toBe(after[3]);
+    model.dispose();
+  });
+
+  it('starts the churn head from a logistic regression on the step features, before any step', async () => {
+    await initBackend('cpu', 'training');
+    const actions = ['view', 'cart', 'fav', 'purchase'];
+    // Users view every minute and leave for a day after each purchase.
+    const events = Array.from({ length: 30 }, (_, u) =>
+      [0, 1, 2].flatMap((day) =>
+        ['view', 'view', 'view', 'purchase'].map((action, m) => event(`u${u}`, action, day * 1440 + m)),
+      ),
+    ).flat();
+    const model = SequenceModel.create(
+      { ...DEFAULT_MODEL_CONFIG, maxLength: 10 },
+      fitVocabularies(events, actions),
+      5,
+    );
+    const chunks = buildChunks(events, {
+      chunkLength: 10,
+      churnHorizonMs: 60 * MINUTE,
+      validFromMs: 1e12,
+      trainEndMs: 2e12,
+    });
+    const churnAfter = (action: string) =>
+      predictLast(model, [[event('x', 'view', 0), event('x', action, 1)]], 5)[0]?.churn ?? 0;
+    expect(Math.abs(churnAfter('purchase') - churnAfter('view'))).toBeLessThan(0.3);
+    startChurnFromLogistic(model, chunks, { batchSize: 8 });
+    expect(churnAfter('purchase')).toBeGreaterThan(0.8);
+    expect(churnAfter('view')).toBeLessThan(0.2);
     model.dispose();
   });
 
