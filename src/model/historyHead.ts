@@ -24,7 +24,7 @@ export class HistoryHead {
   private readonly countBias: Float32Array;
   private readonly ageBias: Float32Array;
   private readonly actionsSeenBias: Float32Array;
-  private readonly sameCategoryBias: Float32Array;
+  private readonly categoryRankBias: Float32Array;
 
   constructor(model: SequenceModel) {
     this.width = model.config.itemEmbeddingSize;
@@ -44,7 +44,7 @@ export class HistoryHead {
     this.countBias = copy('head.count.bias');
     this.ageBias = copy('head.age.bias');
     this.actionsSeenBias = copy('head.actionsSeen.bias');
-    this.sameCategoryBias = copy('head.sameCategory.bias');
+    this.categoryRankBias = copy('head.categoryRank.bias');
   }
 
   /** [n, length] attention and history explore logits, for queries [n, R] at each row's last step. */
@@ -79,7 +79,7 @@ export class HistoryHead {
           (this.countBias[candidates.count[at] as number] as number) +
           (this.ageBias[candidates.age[at] as number] as number) +
           (this.actionsSeenBias[candidates.actionsSeen[at] as number] as number) +
-          (this.sameCategoryBias[candidates.sameCategory[at] as number] as number);
+          (this.categoryRankBias[candidates.categoryRank[at] as number] as number);
         attention[at] = logit;
         largest = Math.max(largest, logit);
       }

@@ -4,8 +4,9 @@ import type { EncodedBatch } from '../features/sequenceEncoding.js';
  * Which history steps the repeat head may point at from each query step, and what it knows about
  * them. Each distinct item is one candidate, at its latest occurrence at or before the query step,
  * described by its rank among distinct items by recency, how often it occurred, and how long ago it
- * was last seen, and whether it shares the query step's category. Recency rank alone reproduces the "recent distinct items" heuristic; the learned
- * biases and the query-key term can only refine it.
+ * was last seen, and its recency rank among the candidates of the query step's category. Recency
+ * rank alone reproduces the "recent distinct items" heuristic; the learned biases and the query-key
+ * term can only refine it.
  *
  * Arrays are [batch, queries, length]: query step (row) against history step (column).
  */
@@ -14,8 +15,11 @@ export const COUNT_BUCKETS = 8;
 export const AGE_BUCKETS = 13;
 /** One bit per action id (1..4) that the user has taken on the item so far: 16 combinations. */
 export const ACTIONS_SEEN_BUCKETS = 16;
-/** Whether the candidate shares the query step's category (1) or not (0). */
-export const SAME_CATEGORY_BUCKETS = 2;
+/**
+ * 0 when the candidate is of another category than the query step; otherwise 1 + its recency rank
+ * among the candidates of that category (capped).
+ */
+export const CATEGORY_RANK_BUCKETS = 10;
 
 /** log1p(seconds) buckets: 0 s up to about five days. */
 export function ageBucket(seconds: number): number {
@@ -28,7 +32,7 @@ export interface RepeatCandidates {
   count: Int32Array;
   age: Int32Array;
   actionsSeen: Int32Array;
-  sameCategory: Int32Array;
+  categoryRank: Int32Array;
   /** 1 where the column is a candidate for the row. */
   allowed: Float32Array;
 }
@@ -46,7 +50,7 @@ export function repeatCandidates(batch: EncodedBatch, lastOnly: boolean): Repeat
     count: new Int32Array(size),
     age: new Int32Array(size),
     actionsSeen: new Int32Array(size),
-    sameCategory: new Int32Array(size),
+    categoryRank: new Int32Array(size),
     allowed: new Float32Array(size),
   };
   // Item keys are 1..length within a sequence, so per-key tallies are arrays, not maps.
@@ -73,6 +77,7 @@ export function repeatCandidates(batch: EncodedBatch, lastOnly: boolean): Repeat
         actions[key] = ((actions[key] as number) | actionBit) % ACTIONS_SEEN_BUCKETS;
       }
       let rank = 0;
+      let sameCategorySeen = 0;
       for (let j = t; j >= 0; j--) {
         const key = batch.itemKeys[base + j] as number;
         if (key === 0 || seenFor[key] === query) continue;
@@ -81,7 +86,10 @@ export function repeatCandidates(batch: EncodedBatch, lastOnly: boolean): Repeat
         rank++;
         result.count[row + j] = Math.min((counts[key] as number) - 1, COUNT_BUCKETS - 1);
         result.actionsSeen[row + j] = actions[key] as number;
-        result.sameCategory[row + j] = batch.categories[base + j] === tCategory ? 1 : 0;
+        if (batch.categories[base + j] === tCategory) {
+          result.categoryRank[row + j] = 1 + Math.min(sameCategorySeen, CATEGORY_RANK_BUCKETS - 2);
+          sameCategorySeen++;
+        }
         result.age[row + j] = ageBucket(tSeconds - (batch.secondsBeforeLast[base + j] as number));
         result.allowed[row + j] = 1;
       }

@@ -10,10 +10,10 @@ import { type ParamSpec, Params } from './params.js';
 import {
   ACTIONS_SEEN_BUCKETS,
   AGE_BUCKETS,
+  CATEGORY_RANK_BUCKETS,
   COUNT_BUCKETS,
   RANK_BUCKETS,
   type RepeatCandidates,
-  SAME_CATEGORY_BUCKETS,
 } from './repeatCandidates.js';
 
 /**
@@ -151,7 +151,7 @@ export class SequenceModel {
       'head.count.bias': { shape: [COUNT_BUCKETS], init: 'zeros' },
       'head.age.bias': { shape: [AGE_BUCKETS], init: 'zeros' },
       'head.actionsSeen.bias': { shape: [ACTIONS_SEEN_BUCKETS], init: 'zeros' },
-      'head.sameCategory.bias': { shape: [SAME_CATEGORY_BUCKETS], init: 'zeros' },
+      'head.categoryRank.bias': { shape: [CATEGORY_RANK_BUCKETS], init: 'zeros' },
     };
   }
 
@@ -252,7 +252,8 @@ export class SequenceModel {
 
   /**
    * Repeat-head logits of query steps over their candidates: query-key affinity plus learned biases
-   * for recency rank, occurrence count, age, the actions taken on the item and a shared category. Non-candidates get a large negative logit.
+   * for recency rank, occurrence count, age, the actions taken on the item and its rank within the
+   * query step's category. Non-candidates get a large negative logit.
    */
   repeatLogits(query: tf.Tensor3D, keys: tf.Tensor3D, candidates: RepeatCandidates): tf.Tensor3D {
     const [batch, , length] = [query.shape[0], query.shape[1], keys.shape[1]];
@@ -269,7 +270,7 @@ export class SequenceModel {
       bias('count', candidates.count),
       bias('age', candidates.age),
       bias('actionsSeen', candidates.actionsSeen),
-      bias('sameCategory', candidates.sameCategory),
+      bias('categoryRank', candidates.categoryRank),
     ]);
     return tf.add(logits, tf.mul(tf.sub(1, tf.tensor3d(candidates.allowed, shape)), -1e9)) as tf.Tensor3D;
   }

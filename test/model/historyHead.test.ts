@@ -42,7 +42,7 @@ describe('HistoryHead', () => {
       3,
     );
     // Untrained biases are zeros; random ones make every term count.
-    for (const name of ['rank', 'count', 'age', 'actionsSeen', 'sameCategory', 'item']) {
+    for (const name of ['rank', 'count', 'age', 'actionsSeen', 'categoryRank', 'item']) {
       const bias = model.params.get(`head.${name}.bias`);
       bias.assign(tf.randomNormal(bias.shape, 0, 1, 'float32', 5));
     }

@@ -29,7 +29,7 @@ describe('repeatCandidates', () => {
     expect([...last.age]).toEqual([0, Math.floor(Math.log1p(20)), Math.floor(Math.log1p(10)), 0]);
   });
 
-  it('marks the candidates that share the query step category', () => {
+  it('ranks the candidates of the query step category by recency, and marks the others 0', () => {
     const categories = new IdVocabulary(['shoes', 'hats'], 1);
     const withCategory = (itemId: string, categoryId: string, seconds: number) => ({
       ...at(itemId, 'view', seconds),
@@ -37,13 +37,22 @@ describe('repeatCandidates', () => {
     });
     const last = repeatCandidates(
       encodeSequences(
-        [[withCategory('x', 'shoes', 0), withCategory('y', 'hats', 10), withCategory('z', 'shoes', 20)]],
+        [
+          [
+            withCategory('x', 'shoes', 0),
+            withCategory('y', 'hats', 10),
+            withCategory('w', 'shoes', 15),
+            withCategory('x', 'shoes', 17),
+            withCategory('z', 'shoes', 20),
+          ],
+        ],
         { ...vocabularies, categories },
         10,
       ),
       true,
     );
-    expect([...last.sameCategory]).toEqual([1, 0, 1]);
+    // z is the query step itself; x counts once, at its latest occurrence.
+    expect([...last.categoryRank]).toEqual([0, 0, 3, 2, 1]);
   });
 
   it('for training, lets each step see only candidates at or before it', () => {
