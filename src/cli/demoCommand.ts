@@ -6,7 +6,7 @@ import { type Config, loadConfig } from '../config.js';
 import { describeSource, type EventSource, sourceRecords } from '../events/eventSources.js';
 import { createKafka, ensureTopics } from '../infra/kafka.js';
 import { createLogger } from '../logger.js';
-import { readModelMetadata } from '../model/modelFolder.js';
+import { readModelMetadata, weightsMismatch } from '../model/modelFolder.js';
 import { DEFAULT_MODEL_CONFIG } from '../model/sequenceModel.js';
 import { trainAndSave } from '../model/trainJob.js';
 import { replayRecords } from '../replay/replay.js';
@@ -64,6 +64,16 @@ function sourceFor(dataDir: string, file: string, fallbackSeed: number, events: 
     : { kind: 'synthetic', options: { events, seed: fallbackSeed } };
 }
 
+/** The model in `dir` if this version can serve it, or why it cannot (none there, or saved by an incompatible version). */
+async function servableModel(dir: string): Promise<{ version: string } | { reason: string }> {
+  if (!existsSync(dir)) return { reason: `none in ${dir}` };
+  const metadata = await readModelMetadata(dir);
+  const mismatch = weightsMismatch(metadata);
+  return mismatch
+    ? { reason: `the one in ${dir} cannot be served: it ${mismatch}` }
+    : { version: metadata.version };
+}
+
 export function registerDemoCommand(program: Command, hooks: { insights?: DemoInsightsHook } = {}): void {
   program
     .command('demo')
@@ -87,14 +97,12 @@ export function registerDemoCommand(program: Command, hooks: { insights?: DemoIn
       const stack = await stackUp({ onProgress: (line) => console.log(`  stack: ${line}`) });
       let worker: Awaited<ReturnType<typeof startWorker>> | undefined;
       try {
-        if (existsSync(config.model.dir)) {
-          const metadata = await readModelMetadata(config.model.dir);
-          console.log(`  model: using ${metadata.version} from ${config.model.dir}`);
+        const servable = await servableModel(config.model.dir);
+        if ('version' in servable) {
+          console.log(`  model: using ${servable.version} from ${config.model.dir}`);
         } else {
           const source = sourceFor(dataDir, TRAIN_FILE, 1, 40_000);
-          console.log(
-            `  model: none in ${config.model.dir}; training a first one on ${describeSource(source)}`,
-          );
+          console.log(`  model: ${servable.reason}; training one on ${describeSource(source)}`);
           const { metadata } = await trainAndSave(source, {
             actions: config.events.actions,
             aliases: config.events.aliases,
@@ -123,6 +131,7 @@ export function registerDemoCommand(program: Command, hooks: { insights?: DemoIn
         let processed = 0;
         let scored = 0;
         let invalid = 0;
+        let duplicates = 0;
         const latencies: number[] = [];
         const recent = new RecentStats();
         worker = await startWorker(config, logger, {
@@ -131,6 +140,7 @@ export function registerDemoCommand(program: Command, hooks: { insights?: DemoIn
             processed += events;
             scored += result.scored;
             invalid += result.deadLettered;
+            duplicates += result.skippedExpiredDuplicates;
             latencies.push(...result.latenciesMs);
             recent.record(Date.now(), events, result.latenciesMs);
           },
@@ -193,6 +203,8 @@ export function registerDemoCommand(program: Command, hooks: { insights?: DemoIn
         console.log(`  events in        ${replay.sent}`);
         console.log(`  scores out       ${scored}`);
         console.log(`  invalid (DLQ)    ${invalid}`);
+        // A second demo on the same Redis replays the same events: the worker's dedupe skips them.
+        if (duplicates > 0) console.log(`  duplicates       ${duplicates} (events already applied, skipped)`);
         console.log(`  not processed    ${Math.max(0, replay.sent - processed)}`);
         console.log(
           `  throughput       ${Math.round(processed / seconds)} events/s over ${seconds.toFixed(1)} s`,

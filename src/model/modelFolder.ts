@@ -77,6 +77,34 @@ export async function readModelMetadata(folder: string): Promise<ModelMetadata> 
   return metadata.data;
 }
 
+function manifestVocabularies(metadata: ModelMetadata) {
+  return {
+    actions: new ActionVocabulary(metadata.vocabularies.actions),
+    items: IdVocabulary.fromJSON(metadata.vocabularies.items),
+    categories: IdVocabulary.fromJSON(metadata.vocabularies.categories),
+  };
+}
+
+/**
+ * Why this version cannot serve a model with this manifest, or undefined when it can: a weight the
+ * model needs is missing, or has another shape (a folder saved by a version with other step features).
+ */
+export function weightsMismatch(metadata: ModelMetadata): string | undefined {
+  const shapes = new Map(metadata.weights.map((weight) => [weight.name, weight.shape.join('x')]));
+  const specs = SequenceModel.paramSpecs(metadata.model, manifestVocabularies(metadata));
+  const missing = Object.keys(specs).filter((name) => !shapes.has(name));
+  if (missing.length > 0) {
+    return `lacks weights ${missing.join(', ')} for a ${metadata.model.architecture} model`;
+  }
+  const misshapen = Object.entries(specs).filter(([name, spec]) => shapes.get(name) !== spec.shape.join('x'));
+  if (misshapen.length > 0) {
+    return `has weights of the wrong shape for this version: ${misshapen
+      .map(([name, spec]) => `${name} is ${shapes.get(name)}, needs ${spec.shape.join('x')}`)
+      .join('; ')}`;
+  }
+  return undefined;
+}
+
 export async function loadModelFolder(folder: string): Promise<LoadedModel> {
   const metadata = await readModelMetadata(folder);
   let data: Buffer;
@@ -94,35 +122,12 @@ export async function loadModelFolder(folder: string): Promise<LoadedModel> {
       `${join(folder, WEIGHTS_FILE)} has ${data.byteLength} bytes, the manifest needs ${expectedBytes}`,
     );
   }
+  const vocabularies = manifestVocabularies(metadata);
+  const mismatch = weightsMismatch(metadata);
+  if (mismatch) throw new ModelLoadError(`${folder} ${mismatch}`);
   const buffer = data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength) as ArrayBuffer;
-  const tensors = tf.io.decodeWeights(buffer, metadata.weights as tf.io.WeightsManifestEntry[]);
-  const vocabularies = {
-    actions: new ActionVocabulary(metadata.vocabularies.actions),
-    items: IdVocabulary.fromJSON(metadata.vocabularies.items),
-    categories: IdVocabulary.fromJSON(metadata.vocabularies.categories),
-  };
-  const params = Params.fromTensors(tensors);
-  const specs = SequenceModel.paramSpecs(metadata.model, vocabularies);
-  const missing = Object.keys(specs).filter((name) => !params.has(name));
-  if (missing.length > 0) {
-    params.dispose();
-    throw new ModelLoadError(
-      `${folder} lacks weights ${missing.join(', ')} for a ${metadata.model.architecture} model`,
-    );
-  }
-  // A folder saved by a version with other step features has weights of other shapes.
-  const misshapen = Object.entries(specs).filter(
-    ([name, spec]) => params.get(name).shape.join('x') !== spec.shape.join('x'),
+  const params = Params.fromTensors(
+    tf.io.decodeWeights(buffer, metadata.weights as tf.io.WeightsManifestEntry[]),
   );
-  if (misshapen.length > 0) {
-    params.dispose();
-    throw new ModelLoadError(
-      `${folder} has weights of the wrong shape for this version: ${misshapen
-        .map(
-          ([name, spec]) => `${name} is ${params.get(name).shape.join('x')}, needs ${spec.shape.join('x')}`,
-        )
-        .join('; ')}`,
-    );
-  }
   return { model: new SequenceModel(metadata.model, vocabularies, params), metadata };
 }
