@@ -1,28 +1,40 @@
 import { createServer } from 'node:net';
 
-/** Binds the port on loopback and lets it go again: the port it got, or undefined if taken. */
-function listen(port: number): Promise<number | undefined> {
+/**
+ * Ports for the fault tests' own stack instances are drawn below Linux's default ephemeral range
+ * (32768-60999). A port that the kernel hands out for listen(0) comes from that range, and between
+ * our check and the broker's bind (seconds later, once the JVM is up) any outgoing connection may
+ * take it: CI failed once with "Address already in use" that way.
+ */
+const LOWEST = 20_000;
+const HIGHEST = 32_000;
+
+/** Binds the port on loopback and lets it go again: true if it was free. */
+function isFree(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const server = createServer();
-    server.once('error', () => resolve(undefined));
-    server.listen(port, '127.0.0.1', () => {
-      const { port: bound } = server.address() as { port: number };
-      server.close(() => resolve(bound));
-    });
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
   });
 }
 
+function randomPort(): number {
+  return LOWEST + Math.floor(Math.random() * (HIGHEST - LOWEST));
+}
+
 export async function freePort(): Promise<number> {
-  const port = await listen(0);
-  if (port === undefined) throw new Error('no free port on loopback');
-  return port;
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const port = randomPort();
+    if (await isFree(port)) return port;
+  }
+  throw new Error(`no free port on loopback between ${LOWEST} and ${HIGHEST}`);
 }
 
 /** A free port whose successor is free too: KRaft's controller listens right above the broker. */
 export async function freePortPair(): Promise<number> {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const port = await listen(0);
-    if (port !== undefined && port < 65_000 && (await listen(port + 1)) !== undefined) return port;
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const port = randomPort();
+    if ((await isFree(port)) && (await isFree(port + 1))) return port;
   }
-  throw new Error('no two consecutive free ports found');
+  throw new Error(`no two consecutive free ports on loopback between ${LOWEST} and ${HIGHEST}`);
 }
