@@ -18,7 +18,7 @@ import { connectedClients, runUntilSignal } from './childProcess.js';
  */
 const config = loadConfig();
 const logger = createLogger(config.logLevel);
-const backend = await initBackend(config.model.backend, 'inference');
+const backend = await initBackend(config.model.backend, 'streaming');
 const scorer = new Scorer(await loadModelFolder(config.model.dir), {
   topK: config.model.topK,
   exploreCandidates: config.model.exploreCandidates,

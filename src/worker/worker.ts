@@ -71,7 +71,7 @@ export async function startWorker(
   hooks: WorkerHooks = {},
 ): Promise<RunningWorker> {
   const metrics = createMetrics();
-  const backend = await initBackend(config.model.backend, 'inference', (unavailable) =>
+  const backend = await initBackend(config.model.backend, 'streaming', (unavailable) =>
     logger.info(unavailable, 'TensorFlow.js backend unavailable; trying the next'),
   );
   const redis: Redis = createRedis(config.redis, 'seqscore-worker', logger);

@@ -4,9 +4,10 @@ import { backendCandidates, initBackend, selectBackend, type Unavailable } from 
 import type { BackendName } from '../../src/model/backendNames.js';
 
 describe('backend choice', () => {
-  it('tries native GPU, native CPU, WASM, then pure JS when left to choose', () => {
+  it('tries native GPU, native CPU, WASM, then pure JS when left to choose, and WASM first for the worker', () => {
     expect(backendCandidates('auto', 'training')).toEqual(['node-gpu', 'node', 'wasm', 'cpu']);
     expect(backendCandidates('auto', 'inference')).toEqual(['node-gpu', 'node', 'wasm', 'cpu']);
+    expect(backendCandidates('auto', 'streaming')).toEqual(['wasm', 'node-gpu', 'node', 'cpu']);
   });
 
   it('tries only the forced backend', () => {
