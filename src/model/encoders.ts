@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { gruAllStates } from './ops/gruAllStates.js';
 import type { ParamSpec, Params } from './params.js';
 
 /**
@@ -134,6 +135,14 @@ function encodeRecurrent(
   inputs: tf.Tensor3D,
   mask: tf.Tensor2D,
 ): tf.Tensor3D {
+  if (architecture === 'gru') {
+    return gruAllStates(
+      projectStepInputs(spec, params, inputs),
+      mask,
+      params.get('enc.wh') as tf.Tensor2D,
+      params.get('enc.bh') as tf.Tensor1D,
+    );
+  }
   return tf.stack(runRecurrent(architecture, spec, params, inputs, mask).outputs, 1) as tf.Tensor3D;
 }
 
