@@ -1,4 +1,5 @@
 import '@tensorflow/tfjs-backend-wasm';
+import { registerGruBlockCell } from './gruBlockCell.js';
 import { registerSparseSoftmaxCrossEntropy } from './sparseSoftmaxCrossEntropy.js';
 import { registerUnsortedSegmentSum } from './unsortedSegmentSum.js';
 import { registerWasmBatchMatMul } from './wasmBatchMatMul.js';
@@ -17,4 +18,5 @@ export function registerFastKernels(): void {
   registerWasmGather();
   registerWasmSlices();
   registerSparseSoftmaxCrossEntropy();
+  registerGruBlockCell();
 }

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { runNativeOp } from './nativeOps.js';
 
 /** TensorFlow's name for the fused op; the JS kernels below register under the same name. */
 export const SPARSE_SOFTMAX_CROSS_ENTROPY = 'SparseSoftmaxCrossEntropyWithLogits';
@@ -58,31 +59,12 @@ const jsKernel: tf.KernelFunc = ({ inputs, backend }) => {
   ];
 };
 
-/** The part of tfjs-node's backend used here: running one TensorFlow op by name. */
-interface NativeBackend {
-  binding: { TF_ATTR_TYPE: number; TF_FLOAT: number; TF_INT32: number };
-  executeMultipleOutputs(
-    name: string,
-    attrs: { name: string; type: number; value: number }[],
-    inputs: tf.TensorInfo[],
-    count: number,
-  ): tf.TensorInfo[];
-}
-
 /** libtensorflow has the fused op; tfjs-node just does not expose it. */
 const nativeKernel: tf.KernelFunc = ({ inputs, backend }) => {
   const { logits, labels } = inputs as { logits: tf.TensorInfo; labels: tf.TensorInfo };
-  const native = backend as unknown as NativeBackend;
-  const { TF_ATTR_TYPE, TF_FLOAT, TF_INT32 } = native.binding;
-  return native.executeMultipleOutputs(
-    SPARSE_SOFTMAX_CROSS_ENTROPY,
-    [
-      { name: 'T', type: TF_ATTR_TYPE, value: TF_FLOAT },
-      { name: 'Tlabels', type: TF_ATTR_TYPE, value: TF_INT32 },
-    ],
-    [logits, labels],
-    2,
-  );
+  return runNativeOp(backend as tf.KernelBackend, SPARSE_SOFTMAX_CROSS_ENTROPY, [logits, labels], 2, [
+    'Tlabels',
+  ]);
 };
 
 export function registerSparseSoftmaxCrossEntropy(): void {

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { GRU_BLOCK_CELL, GRU_BLOCK_CELL_GRAD, hasGruBlockCell } from '../kernels/gruBlockCell.js';
 
 /** Weights in tf.layers.gru's layout: gate columns [update z | reset r | candidate h]. */
 export interface GruWeights {
@@ -92,6 +93,7 @@ export function gruStep(x: tf.Tensor2D, state: tf.Tensor2D, weights: GruWeights)
  * gradients are one product each over all steps.
  */
 export function gruLastState(x: tf.Tensor3D, mask: tf.Tensor2D, weights: GruWeights): tf.Tensor2D {
+  if (hasGruBlockCell()) return gruLastStateBlockCell(x, mask, weights);
   const run = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [inputs, stepMask, kernel, recurrentKernel, bias] = args as tf.Tensor[] as [
       tf.Tensor3D,
@@ -198,6 +200,136 @@ export function gruLastState(x: tf.Tensor3D, mask: tf.Tensor2D, weights: GruWeig
       ];
     };
     return { value, gradFunc };
+  });
+  return run(x, mask, weights.kernel, weights.recurrentKernel, weights.bias) as tf.Tensor2D;
+}
+
+/** The cell's weights in GRUBlockCell's layout: rows [x | h], gate columns [r | u]. */
+interface BlockWeights {
+  wRu: tf.Tensor2D;
+  wC: tf.Tensor2D;
+  bRu: tf.Tensor1D;
+  bC: tf.Tensor1D;
+}
+
+function toBlockWeights(kernel: tf.Tensor2D, recurrentKernel: tf.Tensor2D, bias: tf.Tensor1D): BlockWeights {
+  const units = recurrentKernel.shape[0];
+  const [kz, kr, kc] = tf.split(kernel, 3, 1) as tf.Tensor2D[];
+  const [rz, rr, rc] = tf.split(recurrentKernel, 3, 1) as tf.Tensor2D[];
+  const [bz, br, bc] = tf.split(bias, [units, units, units]) as tf.Tensor1D[];
+  return {
+    wRu: tf.concat([tf.concat([kr, kz] as tf.Tensor2D[], 1), tf.concat([rr, rz] as tf.Tensor2D[], 1)], 0),
+    wC: tf.concat([kc, rc] as tf.Tensor2D[], 0),
+    bRu: tf.concat([br, bz] as tf.Tensor1D[]),
+    bC: bc as tf.Tensor1D,
+  };
+}
+
+/**
+ * gruLastState on libtensorflow's fused cell: one op a step forward, one (plus three for padding)
+ * backward. GRUBlockCell has the same maths (update gate u = z, reset before the recurrent
+ * product); only the weights' layout differs, and the gradients are mapped back to tf.layers.gru's.
+ */
+function gruLastStateBlockCell(x: tf.Tensor3D, mask: tf.Tensor2D, weights: GruWeights): tf.Tensor2D {
+  const run = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [inputs, stepMask, kernel, recurrentKernel, bias] = args as tf.Tensor[] as [
+      tf.Tensor3D,
+      tf.Tensor2D,
+      tf.Tensor2D,
+      tf.Tensor2D,
+      tf.Tensor1D,
+    ];
+    const save = args[5] as tf.GradSaveFunc;
+    const [batch, steps, features] = inputs.shape as [number, number, number];
+    const units = recurrentKernel.shape[0];
+    const maskShape = stepMask.shape;
+    const block = toBlockWeights(kernel, recurrentKernel, bias);
+    const xs = tf.unstack(inputs, 1) as tf.Tensor2D[];
+    // Padded steps keep the state; a batch without padding (the usual case) needs no selects.
+    const padded = (tf.min(stepMask).dataSync()[0] as number) < 1;
+    const keeps = padded ? (tf.unstack(tf.greater(tf.expandDims(stepMask, 2), 0.5), 1) as tf.Tensor2D[]) : [];
+    let state = tf.zeros([batch, units]) as tf.Tensor2D;
+    const cells: tf.Tensor[] = [];
+    for (let t = 0; t < steps; t++) {
+      const [r, u, c, next] = tf.engine().runKernel(GRU_BLOCK_CELL, {
+        x: xs[t] as tf.Tensor2D,
+        h: state,
+        wRu: block.wRu,
+        wC: block.wC,
+        bRu: block.bRu,
+        bC: block.bC,
+      }) as tf.Tensor2D[];
+      cells.push(state, r as tf.Tensor2D, u as tf.Tensor2D, c as tf.Tensor2D);
+      state = padded
+        ? (tf.where(keeps[t] as tf.Tensor2D, next as tf.Tensor2D, state) as tf.Tensor2D)
+        : (next as tf.Tensor2D);
+    }
+    save([...xs, ...keeps, block.wRu, block.wC, block.bRu, block.bC, ...cells]);
+    const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]) => {
+      const savedXs = saved.slice(0, steps) as tf.Tensor2D[];
+      const savedKeeps = saved.slice(steps, steps + keeps.length) as tf.Tensor2D[];
+      const [wRu, wC, bRu, bC] = saved.slice(steps + keeps.length, steps + keeps.length + 4) as [
+        tf.Tensor2D,
+        tf.Tensor2D,
+        tf.Tensor1D,
+        tf.Tensor1D,
+      ];
+      const fields = saved.slice(steps + keeps.length + 4) as tf.Tensor2D[];
+      let dState = dy as tf.Tensor2D;
+      const dXs: tf.Tensor2D[] = new Array(steps);
+      const dCandidate: tf.Tensor2D[] = new Array(steps);
+      const dGates: tf.Tensor2D[] = new Array(steps);
+      const zeros = padded ? tf.zerosLike(dState) : null;
+      for (let t = steps - 1; t >= 0; t--) {
+        const [previous, r, u, c] = fields.slice(4 * t, 4 * t + 4) as tf.Tensor2D[];
+        const keep = savedKeeps[t];
+        const dCell = keep ? (tf.where(keep, dState, zeros as tf.Tensor2D) as tf.Tensor2D) : dState;
+        const [dx, dPrevious, dcBar, druBar] = tf.engine().runKernel(GRU_BLOCK_CELL_GRAD, {
+          x: savedXs[t] as tf.Tensor2D,
+          h: previous as tf.Tensor2D,
+          wRu,
+          wC,
+          bRu,
+          bC,
+          r: r as tf.Tensor2D,
+          u: u as tf.Tensor2D,
+          c: c as tf.Tensor2D,
+          dh: dCell,
+        }) as tf.Tensor2D[];
+        dState = keep
+          ? (tf.add(dPrevious as tf.Tensor2D, tf.where(keep, zeros as tf.Tensor2D, dState)) as tf.Tensor2D)
+          : (dPrevious as tf.Tensor2D);
+        dXs[t] = dx as tf.Tensor2D;
+        dCandidate[t] = dcBar as tf.Tensor2D;
+        dGates[t] = druBar as tf.Tensor2D;
+      }
+      const flatX = tf.reshape(tf.stack(savedXs), [steps * batch, features]);
+      const previousStates = tf.reshape(tf.stack(fields.filter((_, i) => i % 4 === 0)), [
+        steps * batch,
+        units,
+      ]);
+      const resets = tf.reshape(tf.stack(fields.filter((_, i) => i % 4 === 1)), [steps * batch, units]);
+      const dRu = tf.reshape(tf.stack(dGates), [steps * batch, 2 * units]) as tf.Tensor2D;
+      const dC = tf.reshape(tf.stack(dCandidate), [steps * batch, units]) as tf.Tensor2D;
+      const dWRu = tf.matMul(tf.concat([flatX, previousStates], 1), dRu, true, false);
+      const dWC = tf.matMul(tf.concat([flatX, tf.mul(resets, previousStates)], 1), dC, true, false);
+      const [dKernelRu, dRecurrentRu] = tf.split(dWRu, [features, units], 0) as tf.Tensor2D[];
+      const [dKernelC, dRecurrentC] = tf.split(dWC, [features, units], 0) as tf.Tensor2D[];
+      // [r | u] back to tf.layers.gru's [z | r | h] columns.
+      const toLayers = (ru: tf.Tensor, candidate: tf.Tensor, axis: number) => {
+        const [dr, du] = tf.split(ru, 2, axis);
+        return tf.concat([du as tf.Tensor, dr as tf.Tensor, candidate], axis);
+      };
+      return [
+        tf.stack(dXs, 1),
+        // Only shapes may be taken from the forward scope: its tensors are gone by now.
+        tf.zeros(maskShape),
+        toLayers(dKernelRu as tf.Tensor2D, dKernelC as tf.Tensor2D, 1),
+        toLayers(dRecurrentRu as tf.Tensor2D, dRecurrentC as tf.Tensor2D, 1),
+        toLayers(tf.sum(dRu, 0), tf.sum(dC, 0), 0),
+      ];
+    };
+    return { value: state, gradFunc };
   });
   return run(x, mask, weights.kernel, weights.recurrentKernel, weights.bias) as tf.Tensor2D;
 }
