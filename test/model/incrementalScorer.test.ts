@@ -3,6 +3,7 @@ import { ActionVocabulary } from '../../src/events/actionVocabulary.js';
 import { IdVocabulary } from '../../src/features/idVocabulary.js';
 import type { SequenceEvent } from '../../src/features/sequenceEncoding.js';
 import { initBackend } from '../../src/model/backend.js';
+import { userEmbeddings } from '../../src/model/embeddings.js';
 import type { Architecture } from '../../src/model/encoders.js';
 import {
   decodeModelState,
@@ -14,6 +15,7 @@ import {
 } from '../../src/model/incrementalScorer.js';
 import { type Prediction, predictLast } from '../../src/model/inference.js';
 import { DEFAULT_MODEL_CONFIG, SequenceModel } from '../../src/model/sequenceModel.js';
+import { expectAllClose } from '../helpers/allClose.js';
 
 const actions = ['view', 'cart', 'fav', 'purchase'];
 const items = Array.from({ length: 40 }, (_, i) => `item${i}`);
@@ -106,6 +108,50 @@ describe('incremental scoring', () => {
       m.dispose();
     });
   }
+
+  it('steps users with different numbers of new events in one batch, each in order', () => {
+    const m = model('gru');
+    const scorer = new IncrementalScorer(m, 'v1', 5);
+    const users = [0, 1, 2, 3].map((u) => history(u, 10));
+    const states: Buffer[] = users.map(() => Buffer.alloc(0));
+    // Batch 1: user u brings u + 1 events (rounds in which some users have nothing); batch 2: 4 - u.
+    const batches = [(u: number) => [0, u + 1], (u: number) => [u + 1, 5]];
+    let compared = 0;
+    for (const span of batches) {
+      const scored = scorer.score(
+        users.map((events, u) => {
+          const [from, to] = span(u) as [number, number];
+          return { modelState: states[u] as Buffer, events: stepsOf(events, from, to) };
+        }),
+      );
+      scored.forEach((user, u) => {
+        const [from, to] = span(u) as [number, number];
+        expect(user.predictions).toHaveLength(to - from);
+        expect(user.embeddings).toHaveLength(to - from);
+        states[u] = user.modelState as Buffer;
+        const prefixes = user.predictions.map((_, i) => (users[u] as SequenceEvent[]).slice(0, from + i + 1));
+        const wholeStates = userEmbeddings(m, prefixes);
+        user.predictions.forEach((prediction, i) => {
+          const [whole] = predictLast(m, [prefixes[i] as SequenceEvent[]], 5);
+          expectClose(prediction, whole as Prediction, 0.02);
+          compared++;
+        });
+        if (from === 0) {
+          // From the initial state nothing was quantized yet: each event's state is the encoder's,
+          // and the stored one is the state after the user's own last event, within int8 rounding.
+          user.embeddings.forEach((embedding, i) => {
+            expectAllClose(embedding as Float32Array, wholeStates[i] as Float32Array);
+          });
+          const last = wholeStates[wholeStates.length - 1] as Float32Array;
+          const stored = decodeModelState(user.modelState as Buffer, modelTag('v1'), 1, 16)?.[0];
+          const quantum = Math.max(...last.map(Math.abs)) / 127;
+          expectAllClose(stored as Float32Array, last, quantum);
+        }
+      });
+    }
+    expect(compared).toBe(20);
+    m.dispose();
+  });
 
   it('rebuilds from the window a missing state, one of another model version, or after an out-of-order event', () => {
     const m = model('gru');
