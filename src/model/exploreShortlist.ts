@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import { expNonPositive } from './fastExp.js';
 import type { SequenceModel } from './sequenceModel.js';
+import { tidyRead } from './tidyRead.js';
 
 /**
  * The explore head's top items without scoring the whole vocabulary for every event. Its logit is
@@ -89,7 +89,7 @@ export class ExploreShortlist {
   }
 
   /** [n] the tail's sum s0 + q·s1 + q S2 qᵀ / 2, before the shift. */
-  tail(query: tf.Tensor2D): tf.Tensor1D {
+  private tail(query: tf.Tensor2D): tf.Tensor1D {
     return tf.tidy(() => {
       const linear = tf.squeeze(tf.matMul(query, this.s1), [1]);
       const quadratic = tf.sum(tf.mul(tf.matMul(query, this.s2), query), 1);
@@ -98,22 +98,30 @@ export class ExploreShortlist {
   }
 
   /**
-   * [n] log of the explore softmax's normalizer: exact over the shortlist's logits [n, size], and
-   * the tail's estimate. One pass per row in plain code: as four tensor kernels (max, subtract,
-   * exp, sum) with a [n, size] copy each, this was a tenth of the worker's time.
+   * The explore softmax over the whole vocabulary, read on the shortlist: each shortlist item's
+   * probability [n, size] and the log of the normalizer [n] (exact over the shortlist's logits,
+   * estimated over the tail). The shortlist's own softmax runs as one backend kernel (XNNPACK's, on
+   * WASM): an exp per logit in plain code was the largest single cost of scoring, about 26 µs an
+   * event. Its normalizer follows from the largest logit and that logit's probability, log Z_head =
+   * max - log p_max, so no exp is taken per item here.
    */
-  logNormalizers(logits: Float32Array, tail: Float32Array): Float32Array {
-    const rows = tail.length;
-    const out = new Float32Array(rows);
+  probabilities(query: tf.Tensor2D): { shares: Float32Array; logNormalizer: Float32Array } {
+    const read = tidyRead(() => {
+      const logits = this.logits(query);
+      const head = tf.softmax(logits);
+      return { head, top: tf.max(logits, 1), headTop: tf.max(head, 1), tail: this.tail(query) };
+    });
+    const rows = read.top.length;
+    const shares = read.head;
+    const logNormalizer = new Float32Array(rows);
     for (let b = 0; b < rows; b++) {
-      const from = b * this.size;
-      let top = Number.NEGATIVE_INFINITY;
-      for (let i = from; i < from + this.size; i++) top = Math.max(top, logits[i] as number);
-      let head = 0;
-      for (let i = from; i < from + this.size; i++) head += expNonPositive((logits[i] as number) - top);
-      out[b] = top + Math.log(head + Math.exp(this.shift - top) * (tail[b] as number));
+      const logHead = (read.top[b] as number) - Math.log(read.headTop[b] as number);
+      const logTotal = logHead + Math.log1p(Math.exp(this.shift - logHead) * (read.tail[b] as number));
+      logNormalizer[b] = logTotal;
+      const headShare = Math.exp(logHead - logTotal);
+      for (let i = b * this.size; i < (b + 1) * this.size; i++) shares[i] = (shares[i] as number) * headShare;
     }
-    return out;
+    return { shares, logNormalizer };
   }
 
   dispose(): void {

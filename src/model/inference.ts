@@ -95,8 +95,8 @@ export interface HeadValues {
   attention: Float32Array;
   /** [n, length]: explore logits of the history's own items. */
   historyLogits: Float32Array;
-  /** [n, exploreWidth]: explore logits of the shortlist, or of every frequent item. */
-  exploreLogits: Float32Array;
+  /** [n, exploreWidth]: explore softmax probabilities of the shortlist's items, or of every frequent item. */
+  exploreShares: Float32Array;
   /** [n]: log of the explore softmax's normalizer. */
   logNormalizer: Float32Array;
 }
@@ -107,7 +107,7 @@ export function stateHeads(
   states: tf.Tensor2D,
   query: tf.Tensor2D,
   shortlist?: ExploreShortlist,
-): Pick<HeadValues, 'actions' | 'churn' | 'gate' | 'exploreLogits' | 'logNormalizer'> {
+): Pick<HeadValues, 'actions' | 'churn' | 'gate' | 'exploreShares' | 'logNormalizer'> {
   const heads = tidyRead(() => {
     const asSteps = tf.expandDims(states, 1) as tf.Tensor3D;
     return {
@@ -117,17 +117,17 @@ export function stateHeads(
     };
   });
   if (shortlist) {
-    const explore = tidyRead(() => ({ exploreLogits: shortlist.logits(query), tail: shortlist.tail(query) }));
-    return {
-      ...heads,
-      exploreLogits: explore.exploreLogits,
-      logNormalizer: shortlist.logNormalizers(explore.exploreLogits, explore.tail),
-    };
+    const { shares, logNormalizer } = shortlist.probabilities(query);
+    return { ...heads, exploreShares: shares, logNormalizer };
   }
   const explore = tidyRead(() => {
     const all = model.exploreLogits(query);
     return {
-      exploreLogits: tf.slice(all, [0, 1], [states.shape[0], model.vocabularies.items.frequent.length]),
+      exploreShares: tf.slice(
+        tf.softmax(all),
+        [0, 1],
+        [states.shape[0], model.vocabularies.items.frequent.length],
+      ),
       logNormalizer: tf.logSumExp(all, 1),
     };
   });
@@ -224,9 +224,9 @@ export function mergePredictions(
     // The history's items have their explore share above: the k best of the others can make the list.
     const vocabularyIndex = (n: number) => (shortlist ? (shortlist.itemIndex(n) as number) : n + 1);
     const inHistory = (n: number) => seenInRow[vocabularyIndex(n)] === b;
-    for (const n of topIndexes(outputs.exploreLogits, b * exploreWidth, exploreWidth, k, inHistory)) {
+    for (const n of topIndexes(outputs.exploreShares, b * exploreWidth, exploreWidth, k, inHistory)) {
       const itemId = items.valueAt(vocabularyIndex(n)) as string;
-      const score = (1 - gate) * Math.exp((outputs.exploreLogits[b * exploreWidth + n] as number) - logZ);
+      const score = (1 - gate) * (outputs.exploreShares[b * exploreWidth + n] as number);
       top.offer({ itemId, score }, score);
     }
     return {

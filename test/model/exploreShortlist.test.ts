@@ -34,7 +34,7 @@ beforeAll(async () => {
 });
 
 describe('the explore shortlist', () => {
-  it('finds the exact top items and estimates the softmax normaliser closely', () => {
+  it('finds the exact top items and estimates the softmax normaliser and probabilities closely', () => {
     const m = model();
     const shortlist = ExploreShortlist.build(m, 64) as ExploreShortlist;
     expect(shortlist.size).toBe(64);
@@ -46,13 +46,17 @@ describe('the explore shortlist', () => {
     shortTop.forEach((row, b) => {
       expect(row.map((n) => (shortlist.itemIndex(n) as number) - 1)).toEqual(exactTop[b]);
     });
-    const estimated = shortlist.logNormalizers(
-      logits.dataSync() as Float32Array,
-      shortlist.tail(query).dataSync() as Float32Array,
-    );
+    const { shares, logNormalizer } = shortlist.probabilities(query);
     const truth = tf.logSumExp(exact, 1).arraySync() as number[];
-    estimated.forEach((value, b) => {
+    const exactLogits = exact.arraySync() as number[][];
+    logNormalizer.forEach((value, b) => {
       expect(Math.abs(Math.exp(value - (truth[b] as number)) - 1)).toBeLessThan(0.02);
+      // Each shortlist item's share is its probability under the whole vocabulary's softmax.
+      for (let n = 0; n < shortlist.size; n++) {
+        const index = shortlist.itemIndex(n) as number;
+        const want = Math.exp((exactLogits[b]?.[index] as number) - (truth[b] as number));
+        expect(Math.abs((shares[b * shortlist.size + n] as number) / want - 1)).toBeLessThan(0.02);
+      }
     });
     // Without the estimate of the tail, the normaliser would miss a fifth of the mass here.
     const headOnly = tf.logSumExp(logits, 1).arraySync() as number[];
