@@ -96,6 +96,33 @@ function recentActivity(events: readonly SequenceEvent[]): RecentActivity[] {
   });
 }
 
+/**
+ * recentActivity and sessionPositions for the last event alone, scanning back from it: what the
+ * incremental scorer needs, since only a history's last event goes through the encoder.
+ */
+function lastEventActivity(events: readonly SequenceEvent[]): RecentActivity & { position: number } {
+  const last = events.length - 1;
+  const nowMs = (events[last] as SequenceEvent).tsMs;
+  let hourFrom = last;
+  while (hourFrom > 0 && (events[hourFrom - 1] as SequenceEvent).tsMs > nowMs - HOUR_MS) hourFrom--;
+  let dayFrom = hourFrom;
+  while (dayFrom > 0 && (events[dayFrom - 1] as SequenceEvent).tsMs > nowMs - DAY_MS) dayFrom--;
+  let sessionFrom = last;
+  while (
+    sessionFrom > 0 &&
+    (events[sessionFrom] as SequenceEvent).tsMs - (events[sessionFrom - 1] as SequenceEvent).tsMs <=
+      SESSION_GAP_MS
+  ) {
+    sessionFrom--;
+  }
+  return {
+    lastHour: last - hourFrom + 1,
+    lastDay: last - dayFrom + 1,
+    sessionSeconds: Math.max(0, nowMs - (events[sessionFrom] as SequenceEvent).tsMs) / 1000,
+    position: last - sessionFrom + 1,
+  };
+}
+
 /** The UTC hour of an epoch time, as Date's getUTCHours gives it, without allocating a Date per step. */
 export function utcHour(tsMs: number): number {
   return ((Math.floor(tsMs / HOUR_MS) % HOURS) + HOURS) % HOURS;
@@ -109,13 +136,17 @@ export function actionId(vocabulary: ActionVocabulary, action: string): number {
 
 /**
  * Encodes each sequence's last `maxLength` events. The common length is the longest kept sequence,
- * so a batch of short histories costs only as many steps as it needs.
+ * so a batch of short histories costs only as many steps as it needs. With `stepFeatures: 'last'`,
+ * the hour and the numeric features are computed for each sequence's last event only (0 elsewhere):
+ * incremental scoring steps the encoder on that event and reads only ids from the rest.
  */
 export function encodeSequences(
   sequences: readonly (readonly SequenceEvent[])[],
   vocabularies: FeatureVocabularies,
   maxLength: number,
+  options: { stepFeatures?: 'every' | 'last' } = {},
 ): EncodedBatch {
+  const lastOnly = options.stepFeatures === 'last';
   const length = Math.max(1, ...sequences.map((sequence) => Math.min(sequence.length, maxLength)));
   const size = sequences.length * length;
   const batch: EncodedBatch = {
@@ -135,9 +166,10 @@ export function encodeSequences(
     // The session position needs the events before the window too, up to the session's start.
     const context = sequence.slice(Math.max(0, start - 200));
     const skipped = start - Math.max(0, start - 200);
-    const positions = sessionPositions(context).slice(skipped);
-    const activity = recentActivity(context).slice(skipped);
     const kept = sequence.length - start;
+    const lastActivity = lastOnly && kept > 0 ? lastEventActivity(context) : undefined;
+    const positions = lastActivity ? [] : sessionPositions(context).slice(skipped);
+    const activity = lastActivity ? [] : recentActivity(context).slice(skipped);
     const offset = row * length + (length - kept);
     const lastMs = sequence[sequence.length - 1]?.tsMs ?? 0;
     const keys = new Map<string, number>();
@@ -151,11 +183,12 @@ export function encodeSequences(
       if (!keys.has(event.itemId)) keys.set(event.itemId, keys.size + 1);
       batch.itemKeys[at] = keys.get(event.itemId) as number;
       batch.secondsBeforeLast[at] = (event.tsMs - lastMs) / 1000;
+      if (lastActivity && i < kept - 1) continue;
       batch.hours[at] = 1 + utcHour(event.tsMs);
       const numeric = at * STEP_NUMERIC_FEATURES;
       batch.numeric[numeric] = scaledGap(sequence[start + i - 1]?.tsMs, event.tsMs);
-      batch.numeric[numeric + 1] = Math.log1p(positions[i] ?? 1) / 4;
-      const recent = activity[i] as RecentActivity;
+      batch.numeric[numeric + 1] = Math.log1p(lastActivity?.position ?? positions[i] ?? 1) / 4;
+      const recent = lastActivity ?? (activity[i] as RecentActivity);
       batch.numeric[numeric + 2] = Math.log1p(recent.lastHour) / 4;
       batch.numeric[numeric + 3] = Math.log1p(recent.lastDay) / 4;
       batch.numeric[numeric + 4] = Math.log1p(recent.sessionSeconds) * GAP_SCALE;

@@ -225,7 +225,7 @@ export class IncrementalScorer {
       offset.push(rowsBefore);
       return rowsBefore + n;
     }, 0);
-    const batch = encodeSequences(histories, model.vocabularies, maxLength);
+    const batch = encodeSequences(histories, model.vocabularies, maxLength, { stepFeatures: 'last' });
     const count = batch.batchSize;
     const stacked = (vectors: Float32Array[]) => {
       const out = new Float32Array(vectors.length * hidden);

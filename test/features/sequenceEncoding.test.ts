@@ -101,4 +101,63 @@ describe('encodeSequences', () => {
       }),
     );
   });
+
+  it('with last-step features, matches the full encoding at each last step and in every id column', () => {
+    // Gaps from simultaneous to over a day, so sessions, hours and days all start and end, some exactly
+    // at their limits.
+    const gap = fc.oneof(
+      fc.constant(0),
+      fc.constantFrom(1_800, 3_600, 86_400),
+      fc.integer({ min: 1, max: 1_800 }),
+      fc.integer({ min: 1_801, max: 200_000 }),
+    );
+    const history = fc
+      .array(
+        fc.record({
+          item: fc.constantFrom('a', 'b', 'x', 'y'),
+          action: fc.constantFrom('view', 'cart'),
+          gap,
+        }),
+        {
+          minLength: 1,
+          maxLength: 120,
+        },
+      )
+      .map((steps) => {
+        let seconds = 1_500_000_000;
+        return steps.map((step) => {
+          seconds += step.gap;
+          return at(step.item, step.action, seconds);
+        });
+      });
+    fc.assert(
+      fc.property(
+        fc.array(history, { minLength: 1, maxLength: 4 }),
+        fc.integer({ min: 1, max: 60 }),
+        (histories, maxLength) => {
+          const full = encodeSequences(histories, vocabularies, maxLength);
+          const last = encodeSequences(histories, vocabularies, maxLength, { stepFeatures: 'last' });
+          for (const column of [
+            'items',
+            'categories',
+            'actions',
+            'mask',
+            'itemKeys',
+            'secondsBeforeLast',
+          ] as const) {
+            expect(Array.from(last[column])).toEqual(Array.from(full[column]));
+          }
+          for (let row = 0; row < full.batchSize; row++) {
+            const step = row * full.length + full.length - 1;
+            expect(last.hours[step]).toBe(full.hours[step]);
+            const numeric = (batch: typeof full) =>
+              Array.from(
+                batch.numeric.subarray(step * STEP_NUMERIC_FEATURES, (step + 1) * STEP_NUMERIC_FEATURES),
+              );
+            expect(numeric(last)).toEqual(numeric(full));
+          }
+        },
+      ),
+    );
+  });
 });
