@@ -1,6 +1,6 @@
 import type { ActionVocabulary } from '../events/actionVocabulary.js';
 import type { IdVocabulary } from './idVocabulary.js';
-import { SESSION_GAP_MS, sessionPositions } from './sessions.js';
+import { SESSION_GAP_MS } from './sessions.js';
 
 /** What the encoder needs of an event; both WindowEntry and UserEvent have it. */
 export interface SequenceEvent {
@@ -71,8 +71,9 @@ interface RecentActivity {
   /** Events in the hour and in the day up to and including this one. */
   lastHour: number;
   lastDay: number;
-  /** Seconds since the first event of this one's session. */
+  /** Seconds since the first event of this one's session, and this one's 1-based position in it. */
   sessionSeconds: number;
+  position: number;
 }
 
 /**
@@ -82,25 +83,26 @@ interface RecentActivity {
 function recentActivity(events: readonly SequenceEvent[]): RecentActivity[] {
   let hourFrom = 0;
   let dayFrom = 0;
-  let sessionStartMs = events[0]?.tsMs ?? 0;
+  let sessionFrom = 0;
   return events.map((event, i) => {
     while (hourFrom < i && (events[hourFrom] as SequenceEvent).tsMs <= event.tsMs - HOUR_MS) hourFrom++;
     while (dayFrom < i && (events[dayFrom] as SequenceEvent).tsMs <= event.tsMs - DAY_MS) dayFrom++;
     const previous = events[i - 1];
-    if (previous && event.tsMs - previous.tsMs > SESSION_GAP_MS) sessionStartMs = event.tsMs;
+    if (previous && event.tsMs - previous.tsMs > SESSION_GAP_MS) sessionFrom = i;
     return {
       lastHour: i - hourFrom + 1,
       lastDay: i - dayFrom + 1,
-      sessionSeconds: Math.max(0, event.tsMs - sessionStartMs) / 1000,
+      sessionSeconds: Math.max(0, event.tsMs - (events[sessionFrom] as SequenceEvent).tsMs) / 1000,
+      position: i - sessionFrom + 1,
     };
   });
 }
 
 /**
- * recentActivity and sessionPositions for the last event alone, scanning back from it: what the
- * incremental scorer needs, since only a history's last event goes through the encoder.
+ * recentActivity for the last event alone, scanning back from it: what the incremental scorer
+ * needs, since only a history's last event goes through the encoder.
  */
-function lastEventActivity(events: readonly SequenceEvent[]): RecentActivity & { position: number } {
+function lastEventActivity(events: readonly SequenceEvent[]): RecentActivity {
   const last = events.length - 1;
   const nowMs = (events[last] as SequenceEvent).tsMs;
   let hourFrom = last;
@@ -163,13 +165,12 @@ export function encodeSequences(
   };
   sequences.forEach((sequence, row) => {
     const start = Math.max(0, sequence.length - maxLength);
-    // The session position needs the events before the window too, up to the session's start.
+    // Session positions and activity counts need the events before the window too.
     const context = sequence.slice(Math.max(0, start - 200));
     const skipped = start - Math.max(0, start - 200);
     const kept = sequence.length - start;
     const lastActivity = lastOnly && kept > 0 ? lastEventActivity(context) : undefined;
-    const positions = lastActivity ? [] : sessionPositions(context).slice(skipped);
-    const activity = lastActivity ? [] : recentActivity(context).slice(skipped);
+    const activity = lastOnly ? [] : recentActivity(context).slice(skipped);
     const offset = row * length + (length - kept);
     const lastMs = sequence[sequence.length - 1]?.tsMs ?? 0;
     const keys = new Map<string, number>();
@@ -183,12 +184,12 @@ export function encodeSequences(
       if (!keys.has(event.itemId)) keys.set(event.itemId, keys.size + 1);
       batch.itemKeys[at] = keys.get(event.itemId) as number;
       batch.secondsBeforeLast[at] = (event.tsMs - lastMs) / 1000;
-      if (lastActivity && i < kept - 1) continue;
+      if (lastOnly && i < kept - 1) continue;
       batch.hours[at] = 1 + utcHour(event.tsMs);
       const numeric = at * STEP_NUMERIC_FEATURES;
       batch.numeric[numeric] = scaledGap(sequence[start + i - 1]?.tsMs, event.tsMs);
-      batch.numeric[numeric + 1] = Math.log1p(lastActivity?.position ?? positions[i] ?? 1) / 4;
       const recent = lastActivity ?? (activity[i] as RecentActivity);
+      batch.numeric[numeric + 1] = Math.log1p(recent.position) / 4;
       batch.numeric[numeric + 2] = Math.log1p(recent.lastHour) / 4;
       batch.numeric[numeric + 3] = Math.log1p(recent.lastDay) / 4;
       batch.numeric[numeric + 4] = Math.log1p(recent.sessionSeconds) * GAP_SCALE;

@@ -245,11 +245,12 @@ export class IncrementalScorer {
       const hs: tf.Tensor2D[] = [];
       const cs: tf.Tensor2D[] = [];
       for (let r = 0; r < rounds; r++) {
-        const users = active[r] as number;
-        const prefix = (t: tf.Tensor2D) => (t.shape[0] === users ? t : tf.slice(t, [0, 0], [users, hidden]));
+        const stepping = active[r] as number;
+        const prefix = (t: tf.Tensor2D) =>
+          t.shape[0] === stepping ? t : tf.slice(t, [0, 0], [stepping, hidden]);
         const inputs = tf.gather(
           x,
-          Int32Array.from(eventsOf.slice(0, users), (events) => events[r] as number),
+          Int32Array.from(eventsOf.slice(0, stepping), (events) => events[r] as number),
         );
         state = recurrentStep(architecture, model.params, inputs as tf.Tensor2D, {
           h: prefix(state.h),
