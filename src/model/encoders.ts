@@ -154,6 +154,17 @@ export function recurrentFinalState(
   mask: tf.Tensor2D,
 ): RecurrentState {
   if (spec.architecture === 'attention') throw new Error('the attention encoder has no recurrent state');
+  if (spec.architecture === 'gru') {
+    // Padded steps keep the state, so the last step's state is the final one.
+    const states = encodeRecurrent('gru', spec, params, inputs, mask);
+    const [batch, length] = states.shape;
+    return {
+      h: tf.reshape(tf.slice(states, [0, length - 1, 0], [batch, 1, spec.hiddenSize]), [
+        batch,
+        spec.hiddenSize,
+      ]),
+    };
+  }
   return runRecurrent(spec.architecture, spec, params, inputs, mask).state;
 }
 
