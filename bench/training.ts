@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { createAdam } from '../src/model/adam.js';
 import { sparseSoftmaxCrossEntropy } from '../src/model/ops/sparseSoftmaxCrossEntropy.js';
 import type { BenchModel } from './benchModel.js';
 import { lcg } from './workload.js';
@@ -66,7 +67,7 @@ export function createTrainer(
   model: BenchModel,
   options: { learningRate?: number; itemLoss?: ItemLoss; seed?: number } = {},
 ): (batch: TrainBatch) => number {
-  const optimizer = tf.train.adam(options.learningRate ?? 0.002);
+  const optimizer = createAdam(options.learningRate ?? 0.002);
   const itemLoss = options.itemLoss ?? { kind: 'full' };
   const next = lcg(options.seed ?? 7);
   const variables = model.training.trainableWeights.map((weight) => weight.read() as tf.Variable);

@@ -8,6 +8,7 @@ import {
   type FeatureVocabularies,
   STEP_NUMERIC_FEATURES,
 } from '../features/sequenceEncoding.js';
+import { createAdam } from './adam.js';
 import { type BatchLabels, batchLabels } from './batchLabels.js';
 import { fitDecisionWeights } from './evaluation/decisionWeights.js';
 import { fitLogistic } from './evaluation/logisticRegression.js';
@@ -20,6 +21,9 @@ export interface LossWeights {
   item: number;
   churn: number;
 }
+
+/** Random items per batch in the sampled item softmax, unless a run says otherwise. */
+export const DEFAULT_NEGATIVES = 512;
 
 export interface TrainOptions {
   model: ModelConfig;
@@ -231,7 +235,7 @@ export async function trainSequenceModel(
   const model = SequenceModel.create(options.model, vocabularies, options.seed);
   startFromActionTransitions(model, trainingEvents);
   startChurnFromLogistic(model, trainChunks, options);
-  const optimizer = tf.train.adam(options.learningRate);
+  const optimizer = createAdam(options.learningRate);
   const batchesPerEpoch = Math.ceil(trainChunks.length / options.batchSize);
   const reports: EpochReport[] = [];
   let best: { loss: number; epoch: number; snapshot: Map<string, tf.Tensor> } | undefined;
