@@ -2,9 +2,11 @@ import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { cacheRoot } from '../src/stack/paths.js';
+import { measuringEnv } from './measure.js';
 
 export interface PytorchResult {
   trainSeqPerSec: number;
+  trainSampledSeqPerSec: number;
   inferSeqPerSec: number;
   threads: number;
   torch: string;
@@ -34,18 +36,19 @@ function ensureVenv(log: (line: string) => void): string {
 }
 
 export function runPytorchReference(
-  options: { batchSize: number; length: number; seconds: number },
+  options: { batchSize: number; length: number; negatives: number; seconds: number },
   log: (line: string) => void,
 ): PytorchResult {
   const python = ensureVenv(log);
   const script = join(import.meta.dirname, 'pytorch', 'gru_bench.py');
   const output = execFileSync(
     python,
-    [script, '--batch', String(options.batchSize), '--length', String(options.length)].concat([
-      '--seconds',
-      String(options.seconds),
-    ]),
-    { encoding: 'utf8', env: { ...process.env, CUDA_VISIBLE_DEVICES: '' } },
+    [
+      script,
+      ...['--batch', String(options.batchSize), '--length', String(options.length)],
+      ...['--negatives', String(options.negatives), '--seconds', String(options.seconds)],
+    ],
+    { encoding: 'utf8', env: { ...measuringEnv(), CUDA_VISIBLE_DEVICES: '' } },
   );
   return JSON.parse(output.trim().split('\n').at(-1) ?? '{}') as PytorchResult;
 }

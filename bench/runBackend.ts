@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/model/backend.js';
 import type { BackendName } from '../src/model/backendNames.js';
+import { DEFAULT_NEGATIVES } from '../src/model/training.js';
 import { buildBenchModel, DEFAULT_SPEC } from './benchModel.js';
 import { type Budget, peakRssMb, throughput } from './measure.js';
 import { createStepScorer } from './stepScorer.js';
@@ -10,7 +11,10 @@ import { disposeBatch, randomTrainBatch } from './workload.js';
 /** One backend's figures; the harness runs each backend in its own process for a clean peak RSS. */
 export interface BackendResult {
   name: BackendName;
+  /** Full softmax over the 50k items. */
   trainSeqPerSec: number;
+  /** Sampled softmax as `seqscore train` runs it by default: the batch's targets plus DEFAULT_NEGATIVES random items. */
+  trainSampledSeqPerSec: number;
   stepEventsPerSec: number;
   inferSeqPerSec: number;
   peakRssMb: number;
@@ -52,13 +56,24 @@ export async function runBackend(name: BackendName, options: RunOptions): Promis
   });
   tf.dispose([state, ...Object.values(inputs)]);
 
-  const train = createTrainer(model);
+  const trainFull = createTrainer(model);
   const trainSeqPerSec = throughput(batchSize, budget, () => {
-    train(batch);
+    trainFull(batch);
+  });
+  const trainSampled = createTrainer(model, { itemLoss: { kind: 'sampled', negatives: DEFAULT_NEGATIVES } });
+  const trainSampledSeqPerSec = throughput(batchSize, budget, () => {
+    trainSampled(batch);
   });
 
   disposeBatch(batch);
-  return { name, trainSeqPerSec, stepEventsPerSec, inferSeqPerSec, peakRssMb: peakRssMb() };
+  return {
+    name,
+    trainSeqPerSec,
+    trainSampledSeqPerSec,
+    stepEventsPerSec,
+    inferSeqPerSec,
+    peakRssMb: peakRssMb(),
+  };
 }
 
 // Child-process entry: `tsx bench/runBackend.ts <backend> <options JSON>` prints one JSON line.

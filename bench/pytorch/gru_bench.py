@@ -2,7 +2,9 @@
 
 Item embedding 50k x 64 (id 0 = padding) + action embedding + gap -> GRU 64 -> next action (softmax
 over 4), churn (sigmoid), next item (logits against the item embedding itself, plus a bias).
-Prints one JSON line: {"trainSeqPerSec": ..., "inferSeqPerSec": ..., "threads": ...}.
+Training runs twice: with the full softmax over the items, and with the sampled softmax of
+bench/training.ts (each row's target against the batch's targets plus --negatives uniform items).
+Prints one JSON line: {"trainSeqPerSec": ..., "trainSampledSeqPerSec": ..., "inferSeqPerSec": ..., ...}.
 """
 
 import argparse
@@ -27,9 +29,13 @@ class BenchGru(nn.Module):
     def forward(self, items, actions, gaps):
         steps = torch.cat([self.item_embedding(items), self.action_embedding(actions), gaps], dim=-1)
         _, state = self.gru(steps)
-        state = state[-1]
-        item_logits = state @ self.item_embedding.weight.T + self.item_bias
-        return self.next_action(state), self.churn(state), item_logits
+        return state[-1]
+
+    def heads(self, state, candidates=None):
+        """Next action and churn logits, and next-item logits against all items or the candidates."""
+        table = self.item_embedding.weight if candidates is None else self.item_embedding(candidates)
+        bias = self.item_bias if candidates is None else self.item_bias[candidates]
+        return self.next_action(state), self.churn(state), state @ table.T + bias
 
 
 def throughput(units: int, warmups: int, seconds: float, run) -> float:
@@ -48,6 +54,7 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=256)
     parser.add_argument("--length", type=int, default=50)
     parser.add_argument("--items", type=int, default=50_000)
+    parser.add_argument("--negatives", type=int, default=512)
     parser.add_argument("--seconds", type=float, default=20)
     args = parser.parse_args()
 
@@ -62,26 +69,34 @@ def main() -> None:
     churn = torch.randint(0, 2, (b, 1)).float()
     next_item = torch.randint(1, args.items, (b,))
 
-    def train_step():
+    def train_step(sampled: bool):
         optimizer.zero_grad(set_to_none=True)
-        action_logits, churn_logit, item_logits = model(items, actions, gaps)
+        state = model(items, actions, gaps)
+        if sampled:
+            negatives = torch.randint(1, args.items, (args.negatives,))
+            action_logits, churn_logit, item_logits = model.heads(state, torch.cat([next_item, negatives]))
+            item_targets = torch.arange(b)
+        else:
+            action_logits, churn_logit, item_logits = model.heads(state)
+            item_targets = next_item
         loss = (
             F.cross_entropy(action_logits, next_action)
             + F.binary_cross_entropy_with_logits(churn_logit, churn)
-            + F.cross_entropy(item_logits, next_item)
+            + F.cross_entropy(item_logits, item_targets)
         )
         loss.backward()
         optimizer.step()
 
     def infer():
         with torch.no_grad():
-            action_logits, churn_logit, _ = model(items, actions, gaps)
-            torch.softmax(action_logits, -1), torch.sigmoid(churn_logit)
+            state = model(items, actions, gaps)
+            torch.softmax(model.next_action(state), -1), torch.sigmoid(model.churn(state))
 
     result = {
         "threads": torch.get_num_threads(),
         "torch": torch.__version__,
-        "trainSeqPerSec": throughput(b, 2, args.seconds, train_step),
+        "trainSeqPerSec": throughput(b, 2, args.seconds, lambda: train_step(False)),
+        "trainSampledSeqPerSec": throughput(b, 2, args.seconds, lambda: train_step(True)),
         "inferSeqPerSec": throughput(b, 2, args.seconds / 2, infer),
     }
     print(json.dumps(result))

@@ -8,6 +8,7 @@ import { createKafka, ensureTopics } from '../infra/kafka.js';
 import { createLogger } from '../logger.js';
 import { readModelMetadata, weightsMismatch } from '../model/modelFolder.js';
 import { DEFAULT_MODEL_CONFIG } from '../model/sequenceModel.js';
+import { DEFAULT_NEGATIVES } from '../model/training.js';
 import { trainAndSave } from '../model/trainJob.js';
 import { replayRecords } from '../replay/replay.js';
 import { stackDown, stackUp } from '../stack/index.js';
@@ -115,7 +116,7 @@ export function registerDemoCommand(program: Command, hooks: { insights?: DemoIn
             batchSize: 32,
             learningRate: 0.003,
             dropout: 0.3,
-            negatives: 512,
+            negatives: DEFAULT_NEGATIVES,
             lossWeights: DEFAULT_LOSS_WEIGHTS,
             seed: 7,
             k: config.model.topK,

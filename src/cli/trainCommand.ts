@@ -3,7 +3,7 @@ import { type Command, InvalidArgumentError, Option } from 'commander';
 import { type Config, loadConfig, parseDurationMs } from '../config.js';
 import { ARCHITECTURES, type Architecture } from '../model/encoders.js';
 import { DEFAULT_MODEL_CONFIG } from '../model/sequenceModel.js';
-import type { LossWeights } from '../model/training.js';
+import { DEFAULT_NEGATIVES, type LossWeights } from '../model/training.js';
 import { type TrainJobOptions, trainAndSave } from '../model/trainJob.js';
 import { printEvaluationSummary } from './evaluationOutput.js';
 import {
@@ -61,7 +61,12 @@ export function addTrainingOptions(command: Command): Command {
     .option('--batch-size <n>', 'sequences per gradient step', positiveInt, 32)
     .option('--learning-rate <rate>', 'Adam learning rate', positiveNumber, 0.003)
     .option('--dropout <rate>', 'share of step inputs dropped in training', nonNegativeNumber, 0.3)
-    .option('--negatives <n>', 'random items per batch in the sampled item softmax', positiveInt, 512)
+    .option(
+      '--negatives <n>',
+      'random items per batch in the sampled item softmax',
+      positiveInt,
+      DEFAULT_NEGATIVES,
+    )
     .option('--loss-weights <weights>', 'multi-task loss weights', lossWeights, DEFAULT_LOSS_WEIGHTS);
 }
 
