@@ -123,6 +123,8 @@ export class WindowStore {
   private readonly scripts: Scripts;
   private readonly limits: StateLimits;
   private readonly cache = new Map<string, Buffer>();
+  /** Per `apply` result, the states it wrote that still hold scores: what `published` drops. */
+  private readonly unpublished = new WeakMap<readonly StateOutcome[], Map<string, Buffer>>();
 
   constructor(
     private readonly client: Redis,
@@ -132,9 +134,13 @@ export class WindowStore {
     this.limits = { windowSize: options.size, dedupeIds: options.dedupeIds, latenessMs: options.latenessMs };
   }
 
-  /** Applies events from one topic partition (`source`), in order. */
+  /**
+   * Applies events from one topic partition (`source`), in order. Each user's state keeps the
+   * outcomes (scores) of this commit until `published` is called with what this returned.
+   */
   async apply(events: readonly SourcedEvent[], source: string, decide: DecideFn): Promise<StateOutcome[]> {
     const outcomes: (StateOutcome | undefined)[] = new Array(events.length);
+    const withScores = new Map<string, Buffer>();
     const { groups, repeats } = this.group(events);
     const uncached = groups.filter((group) => group.stored === undefined);
     const read = await this.scripts.read(uncached.map((group) => group.key));
@@ -174,6 +180,9 @@ export class WindowStore {
         this.remember(group.key, encoded[g] as Buffer);
         const state = states[g] as UserState;
         const transition = transitions[g] as Transition;
+        // Only outcomes recorded now are published with this batch. A commit that recorded nothing
+        // (a replay of older events) carries the last commit's, which may not be published yet.
+        if (transition.recorded.length > 0) withScores.set(group.key, encoded[g] as Buffer);
         transition.results.forEach((entry, e) => {
           const index = group.indexes[e] as number;
           if (entry.kind === 'new') {
@@ -199,7 +208,33 @@ export class WindowStore {
       pending = conflicted;
     }
     for (const [index, first] of repeats) outcomes[index] = asRepeat(outcomes[first] as StateOutcome);
-    return outcomes as StateOutcome[];
+    const result = outcomes as StateOutcome[];
+    this.unpublished.set(result, withScores);
+    return result;
+  }
+
+  /**
+   * Says that the outcomes `apply` returned are published: each user's state written by that call
+   * drops its stored copy of them, which is most of a user's memory at window 50 when several of
+   * its events share a batch. A replay of those events is then recognised by offset and not
+   * published again. A state changed since (a later commit) is left alone; so are the outcomes of
+   * a batch never said to be published, which a replay answers with the same scores.
+   */
+  async published(outcomes: readonly StateOutcome[]): Promise<void> {
+    const written = this.unpublished.get(outcomes);
+    this.unpublished.delete(outcomes);
+    if (!written || written.size === 0) return;
+    const writes = [...written].map(([key, blob]) => ({
+      key,
+      blob,
+      expected: versionOf(blob),
+      state: encodeState({ ...decodeState(blob), outcomes: [] }),
+    }));
+    const results = await this.scripts.write(writes, this.options.ttlMs);
+    writes.forEach((write, i) => {
+      if (results[i]?.written && this.cache.get(write.key) === write.blob)
+        this.remember(write.key, write.state);
+    });
   }
 
   /** The user's current window, oldest first, and the model state stored with it. */

@@ -32,6 +32,7 @@ export interface BatchStages {
   userId: (userId: string) => string;
   windows: {
     apply(events: readonly SourcedEvent[], source: string, decide: DecideFn): Promise<StateOutcome[]>;
+    published(outcomes: readonly StateOutcome[]): Promise<void>;
   };
   /** The model in use: asked once per batch, so a new model takes over between two batches. */
   scorer: () => {
@@ -254,6 +255,8 @@ export async function processBatch(
   for (const latencyMs of latenciesMs) metrics.eventToScoreSeconds.observe(latencyMs / 1000);
   metrics.scoresPublished.inc(scored.length);
   metrics.deadLettersPublished.inc(deadLetters.length);
+  // The scores are out: a failure here only leaves their stored copies until the users' next commit.
+  await stages.windows.published(outcomes).catch(() => metrics.redisErrors.labels('release_scores').inc());
   return {
     scored: scored.length,
     deadLettered: deadLetters.length,

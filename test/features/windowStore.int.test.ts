@@ -133,6 +133,45 @@ describe('WindowStore on real Redis', () => {
     expect(await items(windows, 'c')).toEqual(['3', '4']);
   });
 
+  it('drops the stored outcomes once told they are published, and leaves a newer commit alone', async () => {
+    const windows = store(3);
+    const key = userStateKey(prefix, 'p');
+    const first = fresh(event('p', 1), event('p', 2));
+    const published = await windows.apply(first, 'in:0', historyOutcome);
+    const withScores = (await redis.getBuffer(key))?.length ?? 0;
+    await windows.published(published);
+    expect((await redis.getBuffer(key))?.length).toBeLessThan(withScores);
+    // Another process (no cached copy) reads what Redis holds: the replay is recognised, not answered.
+    const replayed = await store(3).apply(first, 'in:0', () => {
+      throw new Error('nothing is new');
+    });
+    expect(readable(replayed)).toEqual([{ status: 'forgotten' }, { status: 'forgotten' }]);
+    expect(await items(windows, 'p')).toEqual(['1', '2']);
+
+    // Outcomes written by a later commit stay until that commit is published.
+    const older = await windows.apply(fresh(event('p', 3)), 'in:0', historyOutcome);
+    const newer = fresh(event('p', 4));
+    await windows.apply(newer, 'in:0', historyOutcome);
+    await windows.published(older);
+    const again = await store(3).apply(newer, 'in:0', () => {
+      throw new Error('nothing is new');
+    });
+    expect(readable(again)).toEqual([{ status: 'remembered', outcome: 'p-e4<2,3,4' }]);
+
+    // A replay of older, published events carries the unpublished last commit's outcomes along:
+    // publishing that replay must not drop them.
+    const unpublished = fresh(event('p', 5));
+    await windows.apply(unpublished, 'in:0', historyOutcome);
+    const olderReplay = await windows.apply(newer, 'in:0', () => {
+      throw new Error('nothing is new');
+    });
+    await windows.published(olderReplay);
+    const last = await store(3).apply(unpublished, 'in:0', () => {
+      throw new Error('nothing is new');
+    });
+    expect(readable(last)).toEqual([{ status: 'remembered', outcome: 'p-e5<3,4,5' }]);
+  });
+
   it('recognises a repeated eventId among the recent ones, and a replayed offset after that', async () => {
     const windows = store(5, { dedupeIds: 2 });
     await windows.apply(fresh(event('d', 1)), 'in:0', historyOutcome);

@@ -16,8 +16,13 @@ import { type BatchStages, processBatch } from '../../src/worker/batchProcessor.
 function memoryWindows(size: number) {
   const windows = new Map<string, UserEvent[]>();
   const stored = new Map<string, Buffer>();
+  const released: (readonly StateOutcome[])[] = [];
   return {
     windows,
+    released,
+    async published(outcomes: readonly StateOutcome[]): Promise<void> {
+      released.push(outcomes);
+    },
     async apply(events: readonly SourcedEvent[], _source: string, decide: DecideFn): Promise<StateOutcome[]> {
       const users = new Map<string, PendingUser>();
       const outcomes: StateOutcome[] = [];
@@ -201,6 +206,7 @@ describe('processBatch', () => {
             replayed: false,
             lateness: { kind: 'lateness', referenceMs: Date.UTC(2020, 0, 1) },
           })),
+        published: async () => undefined,
       },
     });
     await processBatch([message(event('e1', 'u1'), 7)], source, all);
@@ -219,11 +225,48 @@ describe('processBatch', () => {
         apply: async () => {
           throw new Error('redis down');
         },
+        published: async () => undefined,
       },
     });
     await expect(processBatch([message(event('e1', 'u1'), 0)], source, all)).rejects.toThrow('redis down');
     expect(published).toHaveLength(0);
     const consumed = await all.metrics.eventsConsumed.get();
     expect(consumed.values[0]?.value ?? 0).toBe(0);
+  });
+
+  it('tells the store that a batch is published only once the publisher has taken it', async () => {
+    const failing = stages({
+      publisher: {
+        publish: async () => {
+          throw new Error('kafka down');
+        },
+      },
+    });
+    await expect(processBatch([message(event('e1', 'u1'), 0)], source, failing.all)).rejects.toThrow();
+    expect(failing.windows.released).toHaveLength(0);
+
+    const { all, windows, published } = stages();
+    await processBatch([message(event('e1', 'u1'), 0), message(event('e2', 'u2'), 1)], source, all);
+    expect(published).toHaveLength(1);
+    expect(windows.released.map((outcomes) => outcomes.map((o) => o.status))).toEqual([
+      ['applied', 'applied'],
+    ]);
+  });
+
+  it('counts a failure to drop the stored scores and still reports the batch as published', async () => {
+    const memory = memoryWindows(3);
+    const { all, published } = stages({
+      windows: {
+        apply: memory.apply,
+        published: async () => {
+          throw new Error('redis down');
+        },
+      },
+    });
+    const result = await processBatch([message(event('e1', 'u1'), 0)], source, all);
+    expect(result.scored).toBe(1);
+    expect(published).toHaveLength(1);
+    const errors = await all.metrics.redisErrors.get();
+    expect(errors.values.find((v) => v.labels.operation === 'release_scores')?.value).toBe(1);
   });
 });
