@@ -107,9 +107,11 @@ try {
     const slice = stream
       .slice(start, start + batch)
       .map((event, i) => ({ event, offset: String(start + i) }));
-    await store.apply(slice, 'bench:0', (pending) =>
+    const outcomes = await store.apply(slice, 'bench:0', (pending) =>
       pending.map((user) => ({ modelState, outcomes: user.events.map(() => stored) })),
     );
+    // As the worker does once a batch's scores are published: the users drop their stored copies.
+    await store.published(outcomes);
   }
   const seconds = (performance.now() - startedAt) / 1000;
   const after = await serverCounters(redis);
