@@ -123,8 +123,11 @@ export class WindowStore {
   private readonly scripts: Scripts;
   private readonly limits: StateLimits;
   private readonly cache = new Map<string, Buffer>();
-  /** Per `apply` result, the states it wrote that still hold scores: what `published` drops. */
-  private readonly unpublished = new WeakMap<readonly StateOutcome[], Map<string, Buffer>>();
+  /** Per `apply` result, the states it wrote that still hold scores, as written: what `published` drops. */
+  private readonly unpublished = new WeakMap<
+    readonly StateOutcome[],
+    Map<string, { blob: Buffer; state: UserState }>
+  >();
 
   constructor(
     private readonly client: Redis,
@@ -140,7 +143,7 @@ export class WindowStore {
    */
   async apply(events: readonly SourcedEvent[], source: string, decide: DecideFn): Promise<StateOutcome[]> {
     const outcomes: (StateOutcome | undefined)[] = new Array(events.length);
-    const withScores = new Map<string, Buffer>();
+    const withScores = new Map<string, { blob: Buffer; state: UserState }>();
     const { groups, repeats } = this.group(events);
     const uncached = groups.filter((group) => group.stored === undefined);
     const read = await this.scripts.read(uncached.map((group) => group.key));
@@ -182,7 +185,7 @@ export class WindowStore {
         const transition = transitions[g] as Transition;
         // Only outcomes recorded now are published with this batch. A commit that recorded nothing
         // (a replay of older events) carries the last commit's, which may not be published yet.
-        if (transition.recorded.length > 0) withScores.set(group.key, encoded[g] as Buffer);
+        if (transition.recorded.length > 0) withScores.set(group.key, { blob: encoded[g] as Buffer, state });
         transition.results.forEach((entry, e) => {
           const index = group.indexes[e] as number;
           if (entry.kind === 'new') {
@@ -224,11 +227,11 @@ export class WindowStore {
     const written = this.unpublished.get(outcomes);
     this.unpublished.delete(outcomes);
     if (!written || written.size === 0) return;
-    const writes = [...written].map(([key, blob]) => ({
+    const writes = [...written].map(([key, { blob, state }]) => ({
       key,
       blob,
       expected: versionOf(blob),
-      state: encodeState({ ...decodeState(blob), outcomes: [] }),
+      state: encodeState({ ...state, outcomes: [] }),
     }));
     const results = await this.scripts.write(writes, this.options.ttlMs);
     writes.forEach((write, i) => {
