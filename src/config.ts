@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { MAX_ACTIONS } from './features/windowEntry.js';
 import { BACKEND_NAMES, type BackendPreference } from './model/backendNames.js';
@@ -86,6 +87,9 @@ const envSchema = z
     SEQSCORE_FETCH_MAX_BYTES: int(1024, 1024 * 1024 * 1024).default(4 * 1024 * 1024),
     SEQSCORE_KAFKA_TRANSACTIONS: bool.default(false),
     SEQSCORE_MAX_BATCH: int(1, 100_000).default(500),
+    SEQSCORE_WORKER_THREADS: z
+      .union([z.literal('auto'), z.coerce.number().int().min(1).max(256)])
+      .default('auto'),
     SEQSCORE_RETRY_BACKOFF_MAX: duration.default(10_000),
     SEQSCORE_SHUTDOWN_TIMEOUT: duration.default(30_000),
     SEQSCORE_MAX_EVENT_BYTES: int(64, 16 * 1024 * 1024).default(64 * 1024),
@@ -260,7 +264,8 @@ export interface Config {
   };
   /** profileHalfLifeMs: decay of profile weights; segments: k, or 'auto' for the best silhouette. */
   insights: { profileHalfLifeMs: number; segments: number | 'auto' };
-  worker: { maxBatch: number; retryBackoffMaxMs: number; shutdownTimeoutMs: number };
+  /** threads: consumer-group members run by the worker process, one per thread. */
+  worker: { maxBatch: number; threads: number; retryBackoffMaxMs: number; shutdownTimeoutMs: number };
   /** Versioned models; undefined: the worker serves model.dir and nothing is retrained. */
   registry?: { dir: string; pollIntervalMs: number };
   retrain: {
@@ -362,6 +367,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     insights: { profileHalfLifeMs: e.SEQSCORE_PROFILE_HALF_LIFE, segments: e.SEQSCORE_SEGMENTS },
     worker: {
       maxBatch: e.SEQSCORE_MAX_BATCH,
+      // A group member without a partition has nothing to do, so 'auto' stops at the partition count.
+      threads:
+        e.SEQSCORE_WORKER_THREADS === 'auto'
+          ? Math.min(availableParallelism(), e.SEQSCORE_TOPIC_PARTITIONS)
+          : e.SEQSCORE_WORKER_THREADS,
       retryBackoffMaxMs: e.SEQSCORE_RETRY_BACKOFF_MAX,
       shutdownTimeoutMs: e.SEQSCORE_SHUTDOWN_TIMEOUT,
     },

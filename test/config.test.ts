@@ -1,5 +1,5 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig, parseDurationMs } from '../src/config.js';
@@ -35,6 +35,17 @@ describe('config', () => {
     expect(() => loadConfig({ SEQSCORE_SEGMENTS: 'many' })).toThrow(/SEQSCORE_SEGMENTS/);
     expect(() => loadConfig({ SEQSCORE_SEGMENTS: '0' })).toThrow(/SEQSCORE_SEGMENTS/);
     expect(() => loadConfig({ SEQSCORE_PROFILE_HALF_LIFE: '0s' })).toThrow(/SEQSCORE_PROFILE_HALF_LIFE/);
+  });
+
+  it('runs one scoring thread per core by default, never more than the partitions', () => {
+    const cores = availableParallelism();
+    expect(loadConfig({ SEQSCORE_TOPIC_PARTITIONS: '1000' }).worker.threads).toBe(cores);
+    expect(loadConfig({ SEQSCORE_TOPIC_PARTITIONS: '1' }).worker.threads).toBe(1);
+    expect(loadConfig({ SEQSCORE_WORKER_THREADS: '3', SEQSCORE_TOPIC_PARTITIONS: '1' }).worker.threads).toBe(
+      3,
+    );
+    expect(() => loadConfig({ SEQSCORE_WORKER_THREADS: '0' })).toThrow(/SEQSCORE_WORKER_THREADS/);
+    expect(() => loadConfig({ SEQSCORE_WORKER_THREADS: 'many' })).toThrow(/SEQSCORE_WORKER_THREADS/);
   });
 
   it('reads lists, durations and numbers from the environment', () => {

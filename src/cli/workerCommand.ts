@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../config.js';
 import { createLogger, errorSummary, type Logger } from '../logger.js';
-import { type RunningWorker, startWorker } from '../worker/worker.js';
+import { startThreadedWorker } from '../worker/scoringThreads.js';
+import { startWorker } from '../worker/worker.js';
 
 /** Logs are written asynchronously; exit only once they are out. */
 function exitAfterFlush(logger: Logger, code: number): void {
@@ -15,17 +16,19 @@ export function registerWorkerCommand(program: Command): void {
     .action(async () => {
       const config = loadConfig();
       const logger = createLogger(config.logLevel);
-      let worker: RunningWorker;
+      const onFatal = (error: Error) => {
+        logger.fatal(
+          { error: errorSummary(error) },
+          'consumer cannot recover; exiting so the supervisor restarts the worker',
+        );
+        exitAfterFlush(logger, 1);
+      };
+      let worker: { httpPort: number; stop(): Promise<void> };
       try {
-        worker = await startWorker(config, logger, {
-          onFatal: (error) => {
-            logger.fatal(
-              { error: errorSummary(error) },
-              'consumer cannot recover; exiting so the supervisor restarts the worker',
-            );
-            exitAfterFlush(logger, 1);
-          },
-        });
+        worker =
+          config.worker.threads === 1
+            ? await startWorker(config, logger, { onFatal })
+            : await startThreadedWorker(config, logger, onFatal);
       } catch (error) {
         // Logged as a summary: a thrown client error may carry its request, credentials included.
         logger.fatal({ error: errorSummary(error) }, 'worker could not start');

@@ -12,7 +12,8 @@ export interface HealthReport {
 export interface HttpServerOptions {
   host: string;
   port: number;
-  registry: Registry;
+  /** The registry to expose, asked at each scrape (a threaded worker sums its threads' into a new one). */
+  metrics: () => Registry | Promise<Registry>;
   health: () => HealthReport | Promise<HealthReport>;
 }
 
@@ -22,8 +23,9 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Serve
     try {
       const path = (request.url ?? '/').split('?')[0];
       if (path === '/metrics') {
-        const body = await options.registry.metrics();
-        response.writeHead(200, { 'content-type': options.registry.contentType }).end(body);
+        const registry = await options.metrics();
+        const body = await registry.metrics();
+        response.writeHead(200, { 'content-type': registry.contentType }).end(body);
       } else if (path === '/healthz' || path === '/readyz') {
         const report = await options.health();
         const ok = path === '/healthz' ? report.live : report.ready;

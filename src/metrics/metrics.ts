@@ -7,13 +7,24 @@ export type BatchStage = (typeof BATCH_STAGES)[number];
 export const MODEL_SWAP_RESULTS = ['switched', 'refused'] as const;
 export const USER_STATE_REBUILD_REASONS = ['missing', 'version', 'reordered', 'corrupt'] as const;
 
+export interface MetricsOptions {
+  /**
+   * Node's process and runtime metrics. A scoring thread leaves them to the main thread: process
+   * figures (CPU, memory) summed over threads would count the one process several times.
+   */
+  processMetrics?: boolean;
+}
+
 /**
  * Every metric seqscore exports, in one place, on a registry of its own so tests can make a fresh
  * one. Names follow Prometheus conventions: counters end in _total, durations are in seconds.
+ * Threads' registries are summed into the process's /metrics (see scoringThreads.ts); the
+ * `aggregator` of a metric says how, where a sum would be wrong.
  */
-export function createMetrics(registry: Registry = new Registry()) {
+export function createMetrics({ processMetrics = true }: MetricsOptions = {}) {
+  const registry = new Registry();
   const registers = [registry];
-  collectDefaultMetrics({ register: registry });
+  if (processMetrics) collectDefaultMetrics({ register: registry });
   const metrics = {
     registry,
     eventsConsumed: new Counter({
@@ -105,12 +116,14 @@ export function createMetrics(registry: Registry = new Registry()) {
       name: 'seqscore_model_info',
       help: 'The model in use (value 1), with its version, architecture and TensorFlow.js backend.',
       labelNames: ['version', 'architecture', 'backend'] as const,
+      aggregator: 'max',
       registers,
     }),
     modelEvaluation: new Gauge({
       name: 'seqscore_model_evaluation',
       help: "The model in use's offline evaluation, by metric (e.g. next_action_f1, churn_auc).",
       labelNames: ['metric'] as const,
+      aggregator: 'max',
       registers,
     }),
     modelSwaps: new Counter({

@@ -135,7 +135,7 @@ export async function startTrainer(
   const server: Server = await startHttpServer({
     host: config.metrics.host,
     port: config.metrics.port,
-    registry: metrics.registry,
+    metrics: () => metrics.registry,
     health: () => ({
       live: true,
       ready: worker.isRunning() && workerRedis.status === 'ready',

@@ -21,20 +21,31 @@ import { TransactionalPublisher } from '../sinks/transactionalPublisher.js';
 import { type BatchResult, BatchStageError, processBatch } from './batchProcessor.js';
 import { type ActiveModel, loadCheckedModel, ModelSwitch } from './modelSwitch.js';
 
-export interface RunningWorker {
+/** One consumer-group member: consumer, user state, model and publisher, without the HTTP server. */
+export interface Pipeline {
   metrics: Metrics;
-  /** The port /metrics, /healthz and /readyz listen on (useful when configured as 0). */
-  httpPort: number;
   /** The version scoring now; it changes when a promoted version is switched to. */
   readonly modelVersion: string;
   ready(): boolean;
+  /** What /healthz and /readyz show besides their status. */
+  details(): Record<string, unknown>;
   /** Finishes the micro-batch in flight, commits, and releases every connection. */
   stop(): Promise<void>;
+}
+
+export interface RunningWorker extends Pipeline {
+  /** The port /metrics, /healthz and /readyz listen on (useful when configured as 0). */
+  httpPort: number;
 }
 
 export interface WorkerHooks {
   onFatal?: (error: Error) => void;
   onBatch?: (result: BatchResult) => void;
+  /**
+   * Called with everything loaded, just before joining the consumer group: threads of one process
+   * join together, so the group assigns partitions once instead of once per arriving member.
+   */
+  beforeJoin?: () => Promise<void>;
 }
 
 /** The registry's current version when there is one, else the model folder SEQSCORE_MODEL_DIR. */
@@ -65,12 +76,12 @@ async function loadInitialModel(config: Config, registry: ModelRegistry | undefi
 }
 
 /** Wires consumers -> features -> model -> sinks and starts consuming. */
-export async function startWorker(
+export async function startPipeline(
   config: Config,
   logger: Logger,
   hooks: WorkerHooks = {},
-): Promise<RunningWorker> {
-  const metrics = createMetrics();
+  metrics: Metrics = createMetrics(),
+): Promise<Pipeline> {
   const backend = await initBackend(config.model.backend, 'streaming', (unavailable) =>
     logger.info(unavailable, 'TensorFlow.js backend unavailable; trying the next'),
   );
@@ -162,16 +173,6 @@ export async function startWorker(
   );
 
   let stopping = false;
-  const server: Server = await startHttpServer({
-    host: config.metrics.host,
-    port: config.metrics.port,
-    registry: metrics.registry,
-    health: () => ({
-      live: !stopping,
-      ready: !stopping && consumer.joined && redis.status === 'ready',
-      details: { modelVersion: models.version, backend, inGroup: consumer.joined, redis: redis.status },
-    }),
-  });
   const promotions =
     registry &&
     watchPromotions(
@@ -181,16 +182,17 @@ export async function startWorker(
       (version) => void models.offer(version),
       logger.child({ component: 'models' }),
     );
+  await hooks.beforeJoin?.();
   await consumer.start();
   logger.info({ topic: config.topics.input, groupId: config.kafka.groupId }, 'worker started');
 
   return {
     metrics,
-    httpPort: (server.address() as AddressInfo).port,
     get modelVersion() {
       return models.version;
     },
     ready: () => !stopping && consumer.joined && redis.status === 'ready',
+    details: () => ({ modelVersion: models.version, backend, inGroup: consumer.joined, redis: redis.status }),
     stop: async () => {
       if (stopping) return;
       stopping = true;
@@ -199,8 +201,40 @@ export async function startWorker(
       await publisher.disconnect();
       models.close();
       redis.disconnect();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
       logger.info('worker stopped');
+    },
+  };
+}
+
+/** One pipeline in this thread, with /metrics, /healthz and /readyz. */
+export async function startWorker(
+  config: Config,
+  logger: Logger,
+  hooks: WorkerHooks = {},
+): Promise<RunningWorker> {
+  const pipeline = await startPipeline(config, logger, hooks);
+  let stopping = false;
+  const server: Server = await startHttpServer({
+    host: config.metrics.host,
+    port: config.metrics.port,
+    metrics: () => pipeline.metrics.registry,
+    health: () => ({ live: !stopping, ready: !stopping && pipeline.ready(), details: pipeline.details() }),
+  }).catch(async (error) => {
+    await pipeline.stop();
+    throw error;
+  });
+  return {
+    ...pipeline,
+    get modelVersion() {
+      return pipeline.modelVersion;
+    },
+    httpPort: (server.address() as AddressInfo).port,
+    ready: () => !stopping && pipeline.ready(),
+    stop: async () => {
+      if (stopping) return;
+      stopping = true;
+      await pipeline.stop();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
 }

@@ -78,7 +78,12 @@ const joins = (worker: WorkerProcess) => worker.log().split('"msg":"joined consu
 async function run(workers: number): Promise<ScaleRow> {
   const test = await faultTest(
     `scale-${workers}`,
-    { SEQSCORE_TOPIC_PARTITIONS: String(PARTITIONS), SEQSCORE_LOG_LEVEL: 'info' },
+    // One group member per process, so that the rows compare 1, 2 and 3 members.
+    {
+      SEQSCORE_TOPIC_PARTITIONS: String(PARTITIONS),
+      SEQSCORE_LOG_LEVEL: 'info',
+      SEQSCORE_WORKER_THREADS: '1',
+    },
     shared,
   );
   const { messages, expected, scores, deadLetters } = await prepareStream(test, {

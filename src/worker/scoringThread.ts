@@ -1,0 +1,62 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import { createLogger, errorSummary } from '../logger.js';
+import { createMetrics } from '../metrics/metrics.js';
+import type { FromScoringThread, ScoringThreadData, ToScoringThread } from './scoringThreadProtocol.js';
+import { startPipeline } from './worker.js';
+
+/** The entry point of one scoring thread: a whole pipeline, driven by messages from scoringThreads.ts. */
+const port = parentPort;
+if (!port) throw new Error('scoringThread.ts runs as a worker thread (see scoringThreads.ts)');
+const { config, index } = workerData as ScoringThreadData;
+const post = (message: FromScoringThread) => port.postMessage(message);
+const logger = createLogger(config.logLevel).child({ thread: index });
+
+const joining = new Promise<void>((resolve) => {
+  port.on('message', (request: ToScoringThread) => {
+    if (request.type === 'join') resolve();
+  });
+});
+
+try {
+  const pipeline = await startPipeline(
+    config,
+    logger,
+    {
+      onFatal: (error) => post({ type: 'fatal', error: errorSummary(error) }),
+      beforeJoin: () => {
+        post({ type: 'prepared' });
+        return joining;
+      },
+    },
+    createMetrics({ processMetrics: false }),
+  );
+  port.on('message', async (request: ToScoringThread) => {
+    switch (request.type) {
+      case 'metrics':
+        post({
+          type: 'metrics',
+          id: request.id,
+          metrics: await pipeline.metrics.registry.getMetricsAsJSON(),
+        });
+        break;
+      case 'health':
+        post({ type: 'health', id: request.id, ready: pipeline.ready(), details: pipeline.details() });
+        break;
+      case 'stop':
+        try {
+          await pipeline.stop();
+          post({ type: 'stopped', id: request.id });
+        } catch (error) {
+          post({ type: 'stopped', id: request.id, error: errorSummary(error) });
+        }
+        // Logs are written asynchronously; the thread ends once they are out.
+        logger.flush(() => port.close());
+        break;
+      case 'join':
+        break;
+    }
+  });
+  post({ type: 'started' });
+} catch (error) {
+  post({ type: 'fatal', error: errorSummary(error) });
+}
