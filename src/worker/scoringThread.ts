@@ -1,5 +1,5 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { createLogger, errorSummary } from '../logger.js';
+import { createLogger, type ErrorSummary, errorSummary } from '../logger.js';
 import { createMetrics } from '../metrics/metrics.js';
 import type { FromScoringThread, ScoringThreadData, ToScoringThread } from './scoringThreadProtocol.js';
 import { startPipeline } from './worker.js';
@@ -42,16 +42,20 @@ try {
       case 'health':
         post({ type: 'health', id: request.id, ready: pipeline.ready(), details: pipeline.details() });
         break;
-      case 'stop':
+      case 'stop': {
+        let failure: ErrorSummary | undefined;
         try {
           await pipeline.stop();
-          post({ type: 'stopped', id: request.id });
         } catch (error) {
-          post({ type: 'stopped', id: request.id, error: errorSummary(error) });
+          failure = errorSummary(error);
         }
-        // Logs are written asynchronously; the thread ends once they are out.
-        logger.flush(() => port.close());
+        // Logs are written asynchronously: answer once they are out, since the thread ends next.
+        logger.flush(() => {
+          post({ type: 'stopped', id: request.id, ...(failure ? { error: failure } : {}) });
+          port.close();
+        });
         break;
+      }
       case 'join':
         break;
     }

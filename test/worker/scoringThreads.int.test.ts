@@ -92,3 +92,18 @@ describe('a worker process with two scoring threads', () => {
     expect(fatal).toEqual([]);
   });
 });
+
+describe('a worker process whose threads cannot start', () => {
+  it('rejects with the failing thread and its reason', async () => {
+    const config = integrationConfig('threads-failing', {
+      SEQSCORE_WORKER_THREADS: '2',
+      SEQSCORE_TF_BACKEND: 'cpu',
+      SEQSCORE_MODEL_DIR: '/nonexistent/model',
+    });
+    const fatal: Error[] = [];
+    await expect(
+      startThreadedWorker(config, createLogger('silent'), (error) => fatal.push(error)),
+    ).rejects.toThrow(/scoring thread \d: Error: no usable model in \/nonexistent\/model/);
+    expect(fatal).toEqual([]);
+  });
+});
