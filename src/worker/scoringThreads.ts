@@ -7,7 +7,7 @@ import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { AggregatorRegistry, collectDefaultMetrics, Registry } from 'prom-client';
 import type { Config } from '../config.js';
-import type { ErrorSummary, Logger } from '../logger.js';
+import { type ErrorSummary, errorSummary, type Logger } from '../logger.js';
 import { startHttpServer } from '../metrics/httpServer.js';
 import type {
   FromScoringThread,
@@ -30,11 +30,9 @@ const REQUEST_TIMEOUT_MS = 5_000;
 function tsxEsmApi(): string {
   const packageJson = createRequire(import.meta.url).resolve('tsx/package.json');
   const { exports } = JSON.parse(readFileSync(packageJson, 'utf8')) as {
-    exports: Record<string, { import: { default: string } }>;
+    exports: { './esm/api': { import: { default: string } } };
   };
-  return pathToFileURL(
-    join(dirname(packageJson), (exports['./esm/api'] as { import: { default: string } }).import.default),
-  ).href;
+  return pathToFileURL(join(dirname(packageJson), exports['./esm/api'].import.default)).href;
 }
 
 /**
@@ -111,7 +109,7 @@ class ScoringThread {
       else if (message.type === 'fatal') fail(message.error);
       else this.pending.get(message.id)?.(message);
     });
-    worker.once('error', (error) => fail({ name: error.name, message: error.message }));
+    worker.once('error', (error) => fail(errorSummary(error)));
     // Rejections nobody awaits (a failure after start) are reported through onFailure.
     this.prepared.catch(() => {});
     this.started.catch(() => {});
@@ -205,7 +203,9 @@ export async function startThreadedWorker(
     health: async () => {
       const answers = await Promise.all(threads.map((thread) => thread.request('health')));
       return {
-        live: state === 'running',
+        // A thread that cannot answer within the timeout is stuck, as a one-thread worker whose
+        // HTTP server cannot answer would be.
+        live: state === 'running' && !answers.includes(undefined),
         ready: state === 'running' && answers.every((answer) => answer?.ready === true),
         details: { threads: answers.map((answer) => answer?.details ?? { answering: false }) },
       };
