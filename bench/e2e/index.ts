@@ -383,7 +383,16 @@ async function main(): Promise<void> {
     console.log(
       `synthetic events: ${settings.users.toLocaleString('en-US')} users (Zipf 0.8), items Zipf 1.05; ` +
         `throughput backlog ${settings.events.toLocaleString('en-US')} (naive ${naive.throughput.expected.toLocaleString('en-US')}); ` +
-        `latency after a 2 s warm-up; ${settings.partitions} partitions\n`,
+        `latency after a 2 s warm-up; ${settings.partitions} partitions`,
+    );
+    const threads = loadConfig({
+      ...process.env,
+      SEQSCORE_TOPIC_PARTITIONS: String(settings.partitions),
+    }).worker.threads;
+    // The naive ratio compares unlike set-ups when seqscore runs more than one thread: say so.
+    console.log(
+      `seqscore runs ${threads} scoring thread${threads === 1 ? '' : 's'} (SEQSCORE_WORKER_THREADS); ` +
+        'passthrough and naive run one\n',
     );
     const rows = [
       ['mode', 'backlog ev/s', 'offered/s', 'delivered/s', 'p50 ms', 'p95 ms', 'p99 ms', 'notes'],
