@@ -190,6 +190,8 @@ interface ModeOutcome {
   throughput: Throughput;
   latency: LatencySummary & { offeredPerSec: number };
   backend?: string;
+  /** seqscore's scoring threads; the other modes run one. */
+  threads?: number;
   replay?: { latency: LatencySummary & { offeredPerSec: number }; speedup: number; skipped: number };
 }
 
@@ -223,7 +225,13 @@ async function runMode(
       collector,
       syntheticMessages(stream, latencyEvents, settings.rate),
     );
-    const outcome: ModeOutcome = { mode, throughput, latency, backend: worker.backend() };
+    const outcome: ModeOutcome = {
+      mode,
+      throughput,
+      latency,
+      backend: worker.backend(),
+      ...(mode === 'seqscore' ? { threads: run.config.worker.threads } : {}),
+    };
     if (replay) {
       const speedup = options.speedup ?? replay.recordedSeconds / settings.replaySeconds;
       log(`${mode}: Taobao time slice, ${replay.messages.length} events at x${speedup.toFixed(0)} ...`);
@@ -385,10 +393,7 @@ async function main(): Promise<void> {
         `throughput backlog ${settings.events.toLocaleString('en-US')} (naive ${naive.throughput.expected.toLocaleString('en-US')}); ` +
         `latency after a 2 s warm-up; ${settings.partitions} partitions`,
     );
-    const threads = loadConfig({
-      ...process.env,
-      SEQSCORE_TOPIC_PARTITIONS: String(settings.partitions),
-    }).worker.threads;
+    const threads = seqscore.threads ?? 1;
     // The naive ratio compares unlike set-ups when seqscore runs more than one thread: say so.
     console.log(
       `seqscore runs ${threads} scoring thread${threads === 1 ? '' : 's'} (SEQSCORE_WORKER_THREADS); ` +

@@ -45,3 +45,8 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Serve
   });
   return server;
 }
+
+/** Stops accepting connections and resolves once the open ones have ended. */
+export function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => server.close(() => resolve()));
+}

@@ -6,7 +6,7 @@ import type { Config } from '../config.js';
 import { createKafka } from '../infra/kafka.js';
 import { createRedis, redisConnectionOptions } from '../infra/redis.js';
 import { errorSummary, type Logger } from '../logger.js';
-import { startHttpServer } from '../metrics/httpServer.js';
+import { closeServer, startHttpServer } from '../metrics/httpServer.js';
 import { createTrainerMetrics, type TrainerMetrics } from '../metrics/trainerMetrics.js';
 import { ModelRegistry } from '../registry/modelRegistry.js';
 import { RetrainDataError, type RetrainOutcome, type RetrainSettings, runRetrain } from './retrainRun.js';
@@ -153,7 +153,7 @@ export async function startTrainer(
       await queue.close();
       queueRedis.disconnect();
       workerRedis.disconnect();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await closeServer(server);
       logger.info('trainer stopped');
     },
   };

@@ -8,7 +8,7 @@ import { Worker } from 'node:worker_threads';
 import { AggregatorRegistry, collectDefaultMetrics, Registry } from 'prom-client';
 import type { Config } from '../config.js';
 import { type ErrorSummary, errorSummary, type Logger } from '../logger.js';
-import { startHttpServer } from '../metrics/httpServer.js';
+import { closeServer, startHttpServer } from '../metrics/httpServer.js';
 import type {
   FromScoringThread,
   ScoringThreadAnswers,
@@ -225,7 +225,7 @@ export async function startThreadedWorker(
       const answers = await Promise.all(
         threads.map((thread) => thread.request('stop', config.worker.shutdownTimeoutMs)),
       );
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await closeServer(server);
       await terminateAll();
       answers.forEach((answer, index) => {
         if (answer === undefined)

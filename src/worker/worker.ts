@@ -11,7 +11,7 @@ import { WindowStore, windowOptions } from '../features/windowStore.js';
 import { createKafka, ensureTopics } from '../infra/kafka.js';
 import { createRedis } from '../infra/redis.js';
 import type { Logger } from '../logger.js';
-import { startHttpServer } from '../metrics/httpServer.js';
+import { closeServer, startHttpServer } from '../metrics/httpServer.js';
 import { createMetrics, type Metrics } from '../metrics/metrics.js';
 import { initBackend } from '../model/backend.js';
 import { ModelRegistry } from '../registry/modelRegistry.js';
@@ -224,7 +224,8 @@ export async function startWorker(
     throw error;
   });
   return {
-    ...pipeline,
+    metrics: pipeline.metrics,
+    details: () => pipeline.details(),
     get modelVersion() {
       return pipeline.modelVersion;
     },
@@ -234,7 +235,7 @@ export async function startWorker(
       if (stopping) return;
       stopping = true;
       await pipeline.stop();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await closeServer(server);
     },
   };
 }
