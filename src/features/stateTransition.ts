@@ -143,6 +143,42 @@ function trimOldest(window: Window, size: number): Window {
   return { ...window, bytes, count, oldestSeconds };
 }
 
+/**
+ * A user's window as this batch's appended events see it: the stored window's newest entries,
+ * decoded on first use and only as many as a history asks for, then the new entries. Several events
+ * of one user in a batch then share one decode, where reading each event's history from its own
+ * snapshot of the window decoded O(window) entries per event. An event placed out of order rewrites
+ * the window, so from there on histories are read from the snapshots.
+ */
+class AppendedWindow {
+  private storedEntries: WindowEntry[] = [];
+  private readonly added: WindowEntry[] = [];
+
+  constructor(
+    private readonly stored: Window,
+    private readonly actions: ActionVocabulary,
+  ) {}
+
+  /** Adds the next appended entry; returns how many have been added, it included. */
+  append(entry: WindowEntry): number {
+    return this.added.push(entry);
+  }
+
+  /** The last `count` entries up to and including the `added`-th appended one, oldest first. */
+  history(added: number, count: number): WindowEntry[] {
+    const fromAdded = Math.min(added, count);
+    const fromStored = Math.min(count - fromAdded, this.stored.count);
+    if (fromStored > this.storedEntries.length) {
+      const { bytes, newestSeconds } = this.stored;
+      this.storedEntries = readEntries(bytes, bytes.length, newestSeconds, fromStored, this.actions);
+    }
+    return [
+      ...this.storedEntries.slice(this.storedEntries.length - fromStored),
+      ...this.added.slice(added - fromAdded, added),
+    ];
+  }
+}
+
 export function applyEvents(
   state: UserState,
   events: readonly IncomingEvent[],
@@ -165,6 +201,8 @@ export function applyEvents(
   const recorded: number[] = [];
   const recordedIds: Buffer[] = [];
   const lateOutcomes = new Map<number, Buffer>();
+  const appended = new AppendedWindow(window, actions);
+  let rewritten = false;
 
   for (const { event, offset } of events) {
     const idHash = eventIdHash(event.eventId);
@@ -193,11 +231,18 @@ export function applyEvents(
         const inserted = insertEntry(window, entry, actions);
         const snapshot = inserted.window;
         const seconds = entry.tsMs / 1000;
+        const readSnapshot = (count: number) =>
+          readEntries(snapshot.bytes, inserted.end, seconds, count, actions);
+        rewritten ||= inserted.placed;
+        // The entry as stored (canonical action name, whole seconds), as a snapshot read would give it.
+        const added = rewritten ? 0 : appended.append(readSnapshot(1)[0] as WindowEntry);
         results.push({
           kind: 'new',
           placed: inserted.placed,
-          history: (limit) =>
-            readEntries(snapshot.bytes, inserted.end, seconds, Math.min(limit, limits.windowSize), actions),
+          history: (limit) => {
+            const count = Math.min(limit, limits.windowSize);
+            return added === 0 ? readSnapshot(count) : appended.history(added, count);
+          },
         });
         window = trimOldest(inserted.window, limits.windowSize);
         if (newestMs === null || event.tsMs > newestMs) newestMs = event.tsMs;

@@ -1,0 +1,84 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { ActionVocabulary } from '../../src/events/actionVocabulary.js';
+import type { UserEvent } from '../../src/events/event.js';
+import { applyEvents, type StateLimits } from '../../src/features/stateTransition.js';
+import { emptyState, type UserState } from '../../src/features/userState.js';
+import { toWindowEntry, type WindowEntry } from '../../src/features/windowEntry.js';
+
+const actions = new ActionVocabulary(['view', 'cart', 'fav', 'purchase']);
+const BASE_MS = 1_500_000_000_000;
+
+/**
+ * The window as a plain list, kept in time order (arrival order among equal seconds) and trimmed
+ * to the newest `windowSize` entries: what every new event's history must be a suffix of.
+ */
+class ReferenceWindow {
+  private entries: WindowEntry[] = [];
+  private newestMs: number | null = null;
+
+  constructor(private readonly limits: StateLimits) {}
+
+  /** The entries up to and including the event, or undefined when it is too late to place. */
+  add(event: UserEvent): WindowEntry[] | undefined {
+    const entry = toWindowEntry(event);
+    const full = this.entries.length >= this.limits.windowSize;
+    const oldest = this.entries[0];
+    if (this.newestMs !== null && event.tsMs < this.newestMs - this.limits.latenessMs) return undefined;
+    if (full && oldest && entry.tsMs < oldest.tsMs) return undefined;
+    let position = this.entries.length;
+    while (position > 0 && (this.entries[position - 1] as WindowEntry).tsMs > entry.tsMs) position--;
+    this.entries.splice(position, 0, entry);
+    const upTo = this.entries.slice(0, position + 1);
+    this.entries = this.entries.slice(-this.limits.windowSize);
+    this.newestMs = Math.max(this.newestMs ?? event.tsMs, event.tsMs);
+    return upTo;
+  }
+}
+
+const batches = fc.array(
+  fc.array(
+    fc.record({
+      itemId: fc.oneof(fc.nat({ max: 20 }).map(String), fc.constantFrom('i7', '007', 'é')),
+      action: fc.constantFrom(...actions.actions),
+      // Mostly forward in time, sometimes back: out-of-order arrivals, some of them too late.
+      stepMs: fc.oneof(fc.integer({ min: 0, max: 90_000 }), fc.integer({ min: -400_000, max: 0 })),
+    }),
+    { minLength: 1, maxLength: 12 },
+  ),
+  { minLength: 1, maxLength: 5 },
+);
+
+describe('applyEvents', () => {
+  it("gives each new event the window's entries up to it, however a batch mixes appends and placements", () => {
+    fc.assert(
+      fc.property(batches, fc.integer({ min: 1, max: 8 }), (raw, windowSize) => {
+        const limits: StateLimits = { windowSize, dedupeIds: 100, latenessMs: 300_000 };
+        const reference = new ReferenceWindow(limits);
+        let state: UserState = emptyState();
+        let tsMs = BASE_MS;
+        let offset = 0;
+        for (const batch of raw) {
+          const incoming = batch.map(({ itemId, action, stepMs }) => {
+            tsMs += stepMs;
+            offset++;
+            const event: UserEvent = { eventId: `e${offset}`, userId: 'u', itemId, action, tsMs };
+            return { event, offset };
+          });
+          const expected = incoming.map(({ event }) => reference.add(event));
+          const transition = applyEvents(state, incoming, limits, 1, actions);
+          transition.results.forEach((result, i) => {
+            const upTo = expected[i];
+            expect(result.kind).toBe(upTo ? 'new' : 'late');
+            if (result.kind !== 'new' || !upTo) return;
+            for (const limit of [1, 3, windowSize, Number.POSITIVE_INFINITY]) {
+              expect(result.history(limit)).toEqual(upTo.slice(-Math.min(limit, windowSize)));
+            }
+          });
+          state = transition.next;
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
