@@ -27,55 +27,65 @@ beforeAll(async () => {
 });
 
 describe('HistoryHead', () => {
-  it('equals the softmax of SequenceModel.repeatLogits and the explore logits of the history items', () => {
-    const vocabularies = {
-      actions: new ActionVocabulary(actions),
-      items: new IdVocabulary(
-        Array.from({ length: 20 }, (_, i) => `item${i}`),
-        4,
-      ),
-      categories: new IdVocabulary(['c0', 'c1'], 2),
-    };
-    const model = SequenceModel.create(
-      { ...DEFAULT_MODEL_CONFIG, itemEmbeddingSize: 8, maxLength: 12 },
-      vocabularies,
-      3,
-    );
-    // Untrained biases are zeros; random ones make every term count.
-    for (const name of ['rank', 'count', 'age', 'actionsSeen', 'categoryRank', 'item']) {
-      const bias = model.params.get(`head.${name}.bias`);
-      bias.assign(tf.randomNormal(bias.shape, 0, 1, 'float32', 5));
-    }
-    const histories = [history(0, 12), history(1, 5), history(2, 9), history(3, 1)];
-    const batch = encodeSequences(histories, vocabularies, 12);
-    const { batchSize, length } = batch;
-    const query = tf.randomNormal([batchSize, 8], 0, 1, 'float32', 9) as tf.Tensor2D;
-
-    const { attention, historyLogits } = new HistoryHead(model).read(query.dataSync() as Float32Array, batch);
-
-    const expected = tf.tidy(() => {
-      const keys = model.embed(batchTensors(batch)).keys;
-      const asSteps = tf.expandDims(query, 1) as tf.Tensor3D;
-      const items = tf.tensor2d(batch.items, [batchSize, length], 'int32');
-      return {
-        attention: tf.softmax(model.repeatLogits(asSteps, keys, repeatCandidates(batch, true))).dataSync(),
-        historyLogits: tf
-          .add(
-            tf.squeeze(tf.matMul(asSteps, tf.gather(model.params.get('emb.item'), items), false, true), [1]),
-            tf.gather(model.params.get('head.item.bias'), items),
-          )
-          .dataSync(),
+  // 7: a width that is not a multiple of the dot product's four running sums.
+  it.each([8, 7])(
+    'equals the softmax of SequenceModel.repeatLogits and the explore logits of the history items (width %i)',
+    (width) => {
+      const vocabularies = {
+        actions: new ActionVocabulary(actions),
+        items: new IdVocabulary(
+          Array.from({ length: 20 }, (_, i) => `item${i}`),
+          4,
+        ),
+        categories: new IdVocabulary(['c0', 'c1'], 2),
       };
-    });
-    let candidates = 0;
-    for (let at = 0; at < batchSize * length; at++) {
-      expect(attention[at]).toBeCloseTo(expected.attention[at] as number, 5);
-      if ((attention[at] as number) > 0) candidates++;
-      if (batch.mask[at] === 1)
-        expect(historyLogits[at]).toBeCloseTo(expected.historyLogits[at] as number, 4);
-    }
-    expect(candidates).toBeGreaterThan(batchSize);
-    query.dispose();
-    model.dispose();
-  });
+      const model = SequenceModel.create(
+        { ...DEFAULT_MODEL_CONFIG, itemEmbeddingSize: width, maxLength: 12 },
+        vocabularies,
+        3,
+      );
+      // Untrained biases are zeros; random ones make every term count.
+      for (const name of ['rank', 'count', 'age', 'actionsSeen', 'categoryRank', 'item']) {
+        const bias = model.params.get(`head.${name}.bias`);
+        bias.assign(tf.randomNormal(bias.shape, 0, 1, 'float32', 5));
+      }
+      const histories = [history(0, 12), history(1, 5), history(2, 9), history(3, 1)];
+      const batch = encodeSequences(histories, vocabularies, 12);
+      const { batchSize, length } = batch;
+      const query = tf.randomNormal([batchSize, width], 0, 1, 'float32', 9) as tf.Tensor2D;
+
+      const { attention, historyLogits } = new HistoryHead(model).read(
+        query.dataSync() as Float32Array,
+        batch,
+      );
+
+      const expected = tf.tidy(() => {
+        const keys = model.embed(batchTensors(batch)).keys;
+        const asSteps = tf.expandDims(query, 1) as tf.Tensor3D;
+        const items = tf.tensor2d(batch.items, [batchSize, length], 'int32');
+        return {
+          attention: tf.softmax(model.repeatLogits(asSteps, keys, repeatCandidates(batch, true))).dataSync(),
+          historyLogits: tf
+            .add(
+              tf.squeeze(
+                tf.matMul(asSteps, tf.gather(model.params.get('emb.item'), items), false, true),
+                [1],
+              ),
+              tf.gather(model.params.get('head.item.bias'), items),
+            )
+            .dataSync(),
+        };
+      });
+      let candidates = 0;
+      for (let at = 0; at < batchSize * length; at++) {
+        expect(attention[at]).toBeCloseTo(expected.attention[at] as number, 5);
+        if ((attention[at] as number) > 0) candidates++;
+        if (batch.mask[at] === 1)
+          expect(historyLogits[at]).toBeCloseTo(expected.historyLogits[at] as number, 4);
+      }
+      expect(candidates).toBeGreaterThan(batchSize);
+      query.dispose();
+      model.dispose();
+    },
+  );
 });
