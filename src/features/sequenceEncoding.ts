@@ -102,16 +102,16 @@ function recentActivity(events: readonly SequenceEvent[]): RecentActivity[] {
  * recentActivity for the last event alone, scanning back from it: what the incremental scorer
  * needs, since only a history's last event goes through the encoder.
  */
-function lastEventActivity(events: readonly SequenceEvent[]): RecentActivity {
+function lastEventActivity(events: readonly SequenceEvent[], first: number): RecentActivity {
   const last = events.length - 1;
   const nowMs = (events[last] as SequenceEvent).tsMs;
   let hourFrom = last;
-  while (hourFrom > 0 && (events[hourFrom - 1] as SequenceEvent).tsMs > nowMs - HOUR_MS) hourFrom--;
+  while (hourFrom > first && (events[hourFrom - 1] as SequenceEvent).tsMs > nowMs - HOUR_MS) hourFrom--;
   let dayFrom = hourFrom;
-  while (dayFrom > 0 && (events[dayFrom - 1] as SequenceEvent).tsMs > nowMs - DAY_MS) dayFrom--;
+  while (dayFrom > first && (events[dayFrom - 1] as SequenceEvent).tsMs > nowMs - DAY_MS) dayFrom--;
   let sessionFrom = last;
   while (
-    sessionFrom > 0 &&
+    sessionFrom > first &&
     (events[sessionFrom] as SequenceEvent).tsMs - (events[sessionFrom - 1] as SequenceEvent).tsMs <=
       SESSION_GAP_MS
   ) {
@@ -163,17 +163,17 @@ export function encodeSequences(
     itemKeys: new Int32Array(size),
     secondsBeforeLast: new Float32Array(size),
   };
+  const keys = new Map<string, number>();
   sequences.forEach((sequence, row) => {
     const start = Math.max(0, sequence.length - maxLength);
-    // Session positions and activity counts need the events before the window too.
-    const context = sequence.slice(Math.max(0, start - 200));
-    const skipped = start - Math.max(0, start - 200);
     const kept = sequence.length - start;
-    const lastActivity = lastOnly && kept > 0 ? lastEventActivity(context) : undefined;
-    const activity = lastOnly ? [] : recentActivity(context).slice(skipped);
     const offset = row * length + (length - kept);
     const lastMs = sequence[sequence.length - 1]?.tsMs ?? 0;
-    const keys = new Map<string, number>();
+    // Session positions and activity counts need the events before the window too.
+    const contextFrom = Math.max(0, start - 200);
+    const lastActivity = lastOnly && kept > 0 ? lastEventActivity(sequence, contextFrom) : undefined;
+    const activity = lastOnly ? [] : recentActivity(sequence.slice(contextFrom)).slice(start - contextFrom);
+    keys.clear();
     for (let i = 0; i < kept; i++) {
       const event = sequence[start + i] as SequenceEvent;
       const at = offset + i;
@@ -181,8 +181,12 @@ export function encodeSequences(
       batch.categories[at] = vocabularies.categories.indexOf(event.categoryId ?? '');
       batch.actions[at] = actionId(vocabularies.actions, event.action);
       batch.mask[at] = 1;
-      if (!keys.has(event.itemId)) keys.set(event.itemId, keys.size + 1);
-      batch.itemKeys[at] = keys.get(event.itemId) as number;
+      let key = keys.get(event.itemId);
+      if (key === undefined) {
+        key = keys.size + 1;
+        keys.set(event.itemId, key);
+      }
+      batch.itemKeys[at] = key;
       batch.secondsBeforeLast[at] = (event.tsMs - lastMs) / 1000;
       if (lastOnly && i < kept - 1) continue;
       batch.hours[at] = 1 + utcHour(event.tsMs);
