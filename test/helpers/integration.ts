@@ -10,6 +10,7 @@ import { initBackend } from '../../src/model/backend.js';
 import { saveModelFolder } from '../../src/model/modelFolder.js';
 import { DEFAULT_MODEL_CONFIG, SequenceModel } from '../../src/model/sequenceModel.js';
 import { untrainedMetadata } from './modelMetadata.js';
+import { itNamePrefix, TEST_RUN_VARIABLE } from './testRun.js';
 
 /**
  * Helpers for tests against the real local Kafka and Redis. Every test gets its own topics,
@@ -17,7 +18,7 @@ import { untrainedMetadata } from './modelMetadata.js';
  */
 
 export function uniqueName(label: string): string {
-  return `it-${label}-${randomUUID().slice(0, 8)}`;
+  return `${itNamePrefix(process.env[TEST_RUN_VARIABLE] ?? 'adhoc')}${label}-${randomUUID().slice(0, 8)}`;
 }
 
 export function integrationConfig(label: string, env: Record<string, string> = {}): Config {
