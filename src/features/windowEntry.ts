@@ -1,5 +1,13 @@
 import type { ActionVocabulary } from '../events/actionVocabulary.js';
-import { idBytes, isNumericId, readId, readVarint, varintBytes } from '../events/binaryIds.js';
+import {
+  idByteLength,
+  isNumericId,
+  readId,
+  readVarint,
+  varintLength,
+  writeId,
+  writeVarint,
+} from '../events/binaryIds.js';
 import type { UserEvent } from '../events/event.js';
 
 /** One event as kept in a user's window: what the model needs. Times are whole seconds. */
@@ -43,20 +51,27 @@ export function encodeEntry(entry: WindowEntry, gapSeconds: number, actions: Act
   if (action === undefined || action >= MAX_ACTIONS) {
     throw new Error(`action "${entry.action}" cannot be stored: not one of the first ${MAX_ACTIONS} actions`);
   }
+  const numericItem = isNumericId(entry.itemId);
+  const numericCategory = entry.categoryId !== null && isNumericId(entry.categoryId);
   let flags = action;
-  if (isNumericId(entry.itemId)) flags |= NUMERIC_ITEM;
+  if (numericItem) flags |= NUMERIC_ITEM;
   if (entry.categoryId === null) flags |= NO_CATEGORY;
-  else if (isNumericId(entry.categoryId)) flags |= NUMERIC_CATEGORY;
-  const body = [
-    ...varintBytes(Math.max(0, gapSeconds)),
-    flags,
-    ...idBytes(entry.itemId),
-    ...(entry.categoryId === null ? [] : idBytes(entry.categoryId)),
-  ];
-  const length = body.length + 1;
-  if (length < 255) return Buffer.from([...body, length]);
-  const total = body.length + 3;
-  return Buffer.from([...body, (total >>> 8) & 0xff, total & 0xff, 255]);
+  else if (numericCategory) flags |= NUMERIC_CATEGORY;
+  const gap = Math.max(0, gapSeconds);
+  const bodyLength =
+    varintLength(gap) +
+    1 +
+    idByteLength(entry.itemId, numericItem) +
+    (entry.categoryId === null ? 0 : idByteLength(entry.categoryId, numericCategory));
+  const shortTrailer = bodyLength + 1 < 255;
+  const encoded = Buffer.alloc(bodyLength + (shortTrailer ? 1 : 3));
+  let at = writeVarint(encoded, gap, 0);
+  at = encoded.writeUInt8(flags, at);
+  at = writeId(encoded, entry.itemId, numericItem, at);
+  if (entry.categoryId !== null) at = writeId(encoded, entry.categoryId, numericCategory, at);
+  if (shortTrailer) encoded.writeUInt8(bodyLength + 1, at);
+  else encoded.writeUInt8(255, encoded.writeUInt16BE(bodyLength + 3, at));
+  return encoded;
 }
 
 /** Byte position where the entry ending at `end` starts. */

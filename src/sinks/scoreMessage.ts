@@ -1,4 +1,4 @@
-import { idBytes, isNumericId, readId } from '../events/binaryIds.js';
+import { idByteLength, isNumericId, readId, writeId } from '../events/binaryIds.js';
 import type { UserEvent } from '../events/event.js';
 
 /** The message the downstream recommender reads from the output topic, keyed by userId. */
@@ -64,25 +64,30 @@ const SCORE_TAG = 1;
 const MICROS = 1e6;
 
 export function toStoredScore(message: ScoreMessage, actions: readonly string[]): Buffer {
-  const version = Buffer.from(message.modelVersion, 'utf8');
-  const head = Buffer.alloc(1 + 6 + 1 + version.length + 8 + 2 + 1 + actions.length * 4 + 1);
-  let at = head.writeUInt8(SCORE_TAG, 0);
-  at = head.writeUIntBE(Date.parse(message.scoredAt), at, 6);
-  at = head.writeUInt8(version.length, at);
-  at += version.copy(head, at);
-  at = head.writeUInt32BE(message.churn.horizonSeconds, at);
-  at = head.writeUInt32BE(Math.round(message.churn.p * MICROS), at);
-  at = head.writeUInt16BE(message.segment === undefined ? 0 : message.segment + 1, at);
-  at = head.writeUInt8(actions.length, at);
-  for (const action of actions)
-    at = head.writeUInt32BE(Math.round((message.nextAction[action] ?? 0) * MICROS), at);
-  head.writeUInt8(message.nextItems.length, at);
-  const items = message.nextItems.map((item) => {
-    const score = Buffer.alloc(4);
-    score.writeUInt32BE(Math.round(item.score * MICROS));
-    return Buffer.concat([Buffer.from([isNumericId(item.itemId) ? 1 : 0, ...idBytes(item.itemId)]), score]);
+  const versionLength = Buffer.byteLength(message.modelVersion, 'utf8');
+  const numeric = message.nextItems.map((item) => isNumericId(item.itemId));
+  let itemsLength = 0;
+  message.nextItems.forEach((item, i) => {
+    itemsLength += 1 + idByteLength(item.itemId, numeric[i] as boolean) + 4;
   });
-  return Buffer.concat([head, ...items]);
+  const stored = Buffer.alloc(1 + 6 + 1 + versionLength + 8 + 2 + 1 + actions.length * 4 + 1 + itemsLength);
+  let at = stored.writeUInt8(SCORE_TAG, 0);
+  at = stored.writeUIntBE(Date.parse(message.scoredAt), at, 6);
+  at = stored.writeUInt8(versionLength, at);
+  at += stored.write(message.modelVersion, at, 'utf8');
+  at = stored.writeUInt32BE(message.churn.horizonSeconds, at);
+  at = stored.writeUInt32BE(Math.round(message.churn.p * MICROS), at);
+  at = stored.writeUInt16BE(message.segment === undefined ? 0 : message.segment + 1, at);
+  at = stored.writeUInt8(actions.length, at);
+  for (const action of actions)
+    at = stored.writeUInt32BE(Math.round((message.nextAction[action] ?? 0) * MICROS), at);
+  at = stored.writeUInt8(message.nextItems.length, at);
+  message.nextItems.forEach((item, i) => {
+    at = stored.writeUInt8(numeric[i] ? 1 : 0, at);
+    at = writeId(stored, item.itemId, numeric[i] as boolean, at);
+    at = stored.writeUInt32BE(Math.round(item.score * MICROS), at);
+  });
+  return stored;
 }
 
 export class StoredScoreError extends Error {

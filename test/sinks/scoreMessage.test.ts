@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { deadLetterHeaders } from '../../src/sinks/deadLetter.js';
 import { buildScoreMessage, fromStoredScore, toStoredScore } from '../../src/sinks/scoreMessage.js';
@@ -54,6 +55,35 @@ describe('stored score', () => {
       JSON.stringify(segmented),
     );
     expect(() => fromStoredScore(stored.subarray(0, 12), event, actions)).toThrow(/truncated/);
+  });
+
+  it('keeps any item id and score: numeric ids, leading zeros, non-ASCII and 256-character ids', () => {
+    const itemId = fc.oneof(
+      fc.nat({ max: 2 ** 32 - 1 }).map(String),
+      fc.string({ minLength: 1, maxLength: 256, unit: 'grapheme' }),
+      fc.constantFrom('0', '007', '4294967296', 'é'),
+    );
+    const actions = ['view', 'cart', 'fav', 'purchase'];
+    const event = { eventId: 'e1', userId: 'u1', tsMs: 1_511_654_400_000 };
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ itemId, score: fc.double({ min: 0, max: 1, noNaN: true }) }), { maxLength: 20 }),
+        fc.string({ maxLength: 40 }),
+        (nextItems, modelVersion) => {
+          const message = buildScoreMessage({
+            event: { ...event, itemId: 'i1', action: 'view' },
+            modelVersion,
+            nextAction: { view: 0.25, cart: 0.5, fav: 0.125, purchase: 0.125 },
+            churn: 0.3,
+            churnHorizonMs: 3_600_000,
+            nextItems,
+            scoredAtMs: 1_767_225_600_000,
+          });
+          const stored = toStoredScore(message, actions);
+          expect(JSON.stringify(fromStoredScore(stored, event, actions))).toBe(JSON.stringify(message));
+        },
+      ),
+    );
   });
 });
 
