@@ -136,6 +136,32 @@ export function actionId(vocabulary: ActionVocabulary, action: string): number {
   return index + 1;
 }
 
+/** A row's kept events: `sequence[start, start + kept)`, encoded from position `offset` on. */
+interface KeptEvents {
+  sequence: readonly SequenceEvent[];
+  start: number;
+  kept: number;
+  offset: number;
+}
+
+/**
+ * How many of the row's first events are the very objects the previous row ended with, before
+ * its last event was added, and where their ids were encoded. Consecutive events of one user have
+ * such rows: each history is the one before it, less its oldest event when full, plus the new
+ * event. Their vocabulary lookups are then copied instead of made again: a busy user's events
+ * in one micro-batch share most of their histories.
+ */
+function sharedPrefix(previous: KeptEvents, row: KeptEvents): { count: number; from: number } {
+  const count = row.kept - 1;
+  const skip = previous.kept - count;
+  if (count <= 0 || skip < 0 || skip > 1) return { count: 0, from: 0 };
+  for (let i = 0; i < count; i++) {
+    if (row.sequence[row.start + i] !== previous.sequence[previous.start + skip + i])
+      return { count: 0, from: 0 };
+  }
+  return { count, from: previous.offset + skip };
+}
+
 /**
  * Encodes each sequence's last `maxLength` events. The common length is the longest kept sequence,
  * so a batch of short histories costs only as many steps as it needs. With `stepFeatures: 'last'`,
@@ -164,10 +190,14 @@ export function encodeSequences(
     secondsBeforeLast: new Float32Array(size),
   };
   const keys = new Map<string, number>();
+  let previous: KeptEvents | undefined;
   sequences.forEach((sequence, row) => {
     const start = Math.max(0, sequence.length - maxLength);
     const kept = sequence.length - start;
     const offset = row * length + (length - kept);
+    const current = { sequence, start, kept, offset };
+    const shared = previous ? sharedPrefix(previous, current) : { count: 0, from: 0 };
+    previous = current;
     const lastMs = sequence[sequence.length - 1]?.tsMs ?? 0;
     // Session positions and activity counts need the events before the window too.
     const contextFrom = Math.max(0, start - 200);
@@ -177,9 +207,16 @@ export function encodeSequences(
     for (let i = 0; i < kept; i++) {
       const event = sequence[start + i] as SequenceEvent;
       const at = offset + i;
-      batch.items[at] = vocabularies.items.indexOf(event.itemId);
-      batch.categories[at] = vocabularies.categories.indexOf(event.categoryId ?? '');
-      batch.actions[at] = actionId(vocabularies.actions, event.action);
+      if (i < shared.count) {
+        const from = shared.from + i;
+        batch.items[at] = batch.items[from] as number;
+        batch.categories[at] = batch.categories[from] as number;
+        batch.actions[at] = batch.actions[from] as number;
+      } else {
+        batch.items[at] = vocabularies.items.indexOf(event.itemId);
+        batch.categories[at] = vocabularies.categories.indexOf(event.categoryId ?? '');
+        batch.actions[at] = actionId(vocabularies.actions, event.action);
+      }
       batch.mask[at] = 1;
       let key = keys.get(event.itemId);
       if (key === undefined) {

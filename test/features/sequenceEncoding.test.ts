@@ -160,4 +160,44 @@ describe('encodeSequences', () => {
       ),
     );
   });
+
+  it("encodes rows that share a user's events as it encodes copies of them", () => {
+    const event = fc.record({
+      itemId: fc.constantFrom('a', 'b', 'x', 'y', 'z'),
+      categoryId: fc.constantFrom('c', 'd', 'e'),
+      action: fc.constantFrom('view', 'cart', 'fav'),
+      gap: fc.integer({ min: 0, max: 90_000 }),
+    });
+    // One user's events, and the rows its new events would have in a micro-batch: each the window
+    // up to that event, as the window store gives them (the same objects), some rows of other users
+    // in between.
+    const rows = fc
+      .tuple(
+        fc.array(event, { minLength: 1, maxLength: 40 }),
+        fc.integer({ min: 1, max: 12 }),
+        fc.array(fc.boolean(), { maxLength: 40 }),
+      )
+      .map(([raw, window, others]) => {
+        let seconds = 1_500_000_000;
+        const events = raw.map(({ gap, ...rest }) => {
+          seconds += gap;
+          return { ...rest, tsMs: seconds * 1000 };
+        });
+        return events.flatMap((_, i) => {
+          const row = events.slice(Math.max(0, i + 1 - window), i + 1);
+          return others[i] ? [[at('x', 'view', seconds)], row] : [row];
+        });
+      });
+    fc.assert(
+      fc.property(rows, fc.integer({ min: 1, max: 15 }), (histories, maxLength) => {
+        const copies = histories.map((row) => row.map((event) => ({ ...event })));
+        for (const stepFeatures of ['every', 'last'] as const) {
+          expect(encodeSequences(histories, vocabularies, maxLength, { stepFeatures })).toEqual(
+            encodeSequences(copies, vocabularies, maxLength, { stepFeatures }),
+          );
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
 });
