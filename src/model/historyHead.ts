@@ -26,9 +26,9 @@ function dotProduct(a: Float32Array, aAt: number, b: Float32Array, bAt: number, 
 /**
  * The history part of the next-item heads at the last step of each sequence: the repeat head's
  * attention over the history's items, and the explore logits of those items. Per event this is
- * at most 2 × length × R multiply-adds, fewer when items or categories repeat. As tensor ops it took a dozen kernels over [n, length, R]
- * copies (gathered keys and item embeddings), the largest part of incremental scoring; here it
- * is plain loops over weights copied once. The same result as SequenceModel.repeatLogits followed
+ * at most 2 × length × R multiply-adds, fewer when items or categories repeat. As tensor ops it
+ * took a dozen kernels over [n, length, R] copies (gathered keys and item embeddings), the largest
+ * part of incremental scoring; here it is plain loops over weights copied once. The same result as SequenceModel.repeatLogits followed
  * by a softmax, up to rounding (tested against it).
  */
 export class HistoryHead {
