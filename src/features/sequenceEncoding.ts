@@ -151,13 +151,14 @@ interface KeptEvents {
  * event. Their vocabulary lookups are then copied instead of made again: a busy user's events
  * in one micro-batch share most of their histories.
  */
+const NOTHING_SHARED = { count: 0, from: 0 };
+
 function sharedPrefix(previous: KeptEvents, row: KeptEvents): { count: number; from: number } {
   const count = row.kept - 1;
   const skip = previous.kept - count;
-  if (count <= 0 || skip < 0 || skip > 1) return { count: 0, from: 0 };
+  if (count <= 0 || skip < 0 || skip > 1) return NOTHING_SHARED;
   for (let i = 0; i < count; i++) {
-    if (row.sequence[row.start + i] !== previous.sequence[previous.start + skip + i])
-      return { count: 0, from: 0 };
+    if (row.sequence[row.start + i] !== previous.sequence[previous.start + skip + i]) return NOTHING_SHARED;
   }
   return { count, from: previous.offset + skip };
 }
@@ -196,7 +197,7 @@ export function encodeSequences(
     const kept = sequence.length - start;
     const offset = row * length + (length - kept);
     const current = { sequence, start, kept, offset };
-    const shared = previous ? sharedPrefix(previous, current) : { count: 0, from: 0 };
+    const shared = previous ? sharedPrefix(previous, current) : NOTHING_SHARED;
     previous = current;
     const lastMs = sequence[sequence.length - 1]?.tsMs ?? 0;
     // Session positions and activity counts need the events before the window too.

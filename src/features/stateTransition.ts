@@ -234,7 +234,8 @@ export function applyEvents(
         const readSnapshot = (count: number) =>
           readEntries(snapshot.bytes, inserted.end, seconds, count, actions);
         rewritten ||= inserted.placed;
-        // The entry as stored (canonical action name, whole seconds), as a snapshot read would give it.
+        // The entry as stored (canonical action name, whole seconds), as a snapshot read would give it;
+        // 0 once the window has been rewritten: this event's history comes from its snapshot.
         const added = rewritten ? 0 : appended.append(readSnapshot(1)[0] as WindowEntry);
         results.push({
           kind: 'new',
