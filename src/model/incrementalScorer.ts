@@ -10,6 +10,7 @@ import { type RecurrentState, recurrentFinalState, recurrentStep } from './encod
 import type { ExploreShortlist } from './exploreShortlist.js';
 import { HistoryHead } from './historyHead.js';
 import { mergePredictions, type Prediction, predictLast, stateHeads } from './inference.js';
+import { PlainRecurrentStep } from './plainRecurrentStep.js';
 import { batchTensors, type SequenceModel } from './sequenceModel.js';
 import { tidyRead } from './tidyRead.js';
 
@@ -133,20 +134,33 @@ function firstEvents(user: UserSteps): boolean {
   return user.modelState.length === 0 && first !== undefined && first.history(2).length === 1;
 }
 
+/**
+ * Rounds stepping fewer users run in plain loops: a tensor round costs about as much as eight
+ * users' plain steps.
+ */
+export const TENSOR_ROUND_USERS = 8;
+
 export class IncrementalScorer {
   private readonly tag: number;
   private readonly vectorCount: number;
   private readonly history: HistoryHead;
+  private readonly plainStep: PlainRecurrentStep | undefined;
 
   constructor(
     private readonly model: SequenceModel,
     version: string,
     private readonly topK: number,
     private readonly shortlist?: ExploreShortlist,
+    private readonly tensorRoundUsers = TENSOR_ROUND_USERS,
   ) {
     this.tag = modelTag(version);
     this.vectorCount = model.config.architecture === 'lstm' ? 2 : 1;
     this.history = new HistoryHead(model);
+    const { architecture, hiddenSize } = model.config;
+    this.plainStep =
+      architecture === 'attention'
+        ? undefined
+        : new PlainRecurrentStep(architecture, model.params, hiddenSize);
   }
 
   get recurrent(): boolean {
@@ -192,7 +206,8 @@ export class IncrementalScorer {
    * prefix of the order, so a round slices the previous round's states instead of scattering into
    * a table. Each round is only the recurrent step; encoding, embedding, the input product, the
    * heads and the merge run once over all the batch's events (per round, they cost about 2 ms of op
-   * dispatch and read-backs, and a Zipf-skewed stream had 37 rounds per batch).
+   * dispatch and read-backs, and a Zipf-skewed stream had 37 rounds per batch). The rounds are
+   * tensor ops while they step many users, then plain loops for the few busy users left.
    */
   private step(users: readonly UserSteps[], live: Live[], results: ScoredUser[]): void {
     if (live.length === 0) return;
@@ -244,7 +259,9 @@ export class IncrementalScorer {
       if (architecture === 'lstm') state.c = stacked(ordered.map((entry) => entry.c as Float32Array));
       const hs: tf.Tensor2D[] = [];
       const cs: tf.Tensor2D[] = [];
-      for (let r = 0; r < rounds; r++) {
+      const firstPlain = active.findIndex((users) => users < this.tensorRoundUsers);
+      const tensorRounds = firstPlain === -1 ? rounds : firstPlain;
+      for (let r = 0; r < tensorRounds; r++) {
         const stepping = active[r] as number;
         const prefix = (t: tf.Tensor2D) =>
           t.shape[0] === stepping ? t : tf.slice(t, [0, 0], [stepping, hidden]);
@@ -258,6 +275,11 @@ export class IncrementalScorer {
         });
         hs.push(state.h);
         if (state.c) cs.push(state.c);
+      }
+      if (tensorRounds < rounds) {
+        const plain = this.plainRounds(x as tf.Tensor2D, state, eventsOf, active, tensorRounds);
+        hs.push(plain.h);
+        if (plain.c) cs.push(plain.c);
       }
       const rowOf = (l: number, r: number) => (offset[r] as number) + l;
       const allH = tf.concat(hs, 0);
@@ -303,6 +325,52 @@ export class IncrementalScorer {
     } finally {
       tf.dispose(stepped);
     }
+  }
+
+  /**
+   * Rounds `from` onwards in plain loops, from the state after round `from - 1` (its first rows are
+   * the users still stepping): the states of those rounds' events, in the same row order as the
+   * tensor rounds'.
+   */
+  private plainRounds(
+    x: tf.Tensor2D,
+    state: RecurrentState,
+    eventsOf: readonly (readonly number[])[],
+    active: readonly number[],
+    from: number,
+  ): { h: tf.Tensor2D; c?: tf.Tensor2D } {
+    const hidden = this.model.config.hiddenSize;
+    const users = active[from] as number;
+    const rows: number[] = [];
+    for (let r = from; r < active.length; r++) {
+      for (let l = 0; l < (active[r] as number); l++)
+        rows.push((eventsOf[l] as readonly number[])[r] as number);
+    }
+    const inputs = tf.gather(x, Int32Array.from(rows)).dataSync() as Float32Array;
+    const width = inputs.length / rows.length;
+    // Copies: a backend may hand out its own buffer, and the steps write in place.
+    const userStates = (t: tf.Tensor2D) => {
+      const values = Float32Array.from(t.dataSync().subarray(0, users * hidden));
+      return Array.from({ length: users }, (_, l) => values.subarray(l * hidden, (l + 1) * hidden));
+    };
+    const hs = userStates(state.h);
+    const cs = state.c ? userStates(state.c) : undefined;
+    const hOut = new Float32Array(rows.length * hidden);
+    const cOut = cs ? new Float32Array(rows.length * hidden) : undefined;
+    let row = 0;
+    for (let r = from; r < active.length; r++) {
+      for (let l = 0; l < (active[r] as number); l++, row++) {
+        const h = hs[l] as Float32Array;
+        const c = cs?.[l];
+        (this.plainStep as PlainRecurrentStep).step(inputs, row * width, h, c);
+        hOut.set(h, row * hidden);
+        if (c) cOut?.set(c, row * hidden);
+      }
+    }
+    return {
+      h: tf.tensor2d(hOut, [rows.length, hidden]),
+      ...(cOut ? { c: tf.tensor2d(cOut, [rows.length, hidden]) } : {}),
+    };
   }
 
   /** Whole-sequence scoring of each event's history, then the state from the user's whole window. */

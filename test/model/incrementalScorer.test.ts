@@ -74,6 +74,13 @@ beforeAll(async () => {
   await initBackend('cpu', 'inference');
 });
 
+// Rounds of at least this many users run as tensor ops, the others in plain loops: all tensor, mixed, all plain.
+const ROUND_PATHS = [
+  ['tensor', 1],
+  ['mixed', 3],
+  ['plain', Number.POSITIVE_INFINITY],
+] as const;
+
 describe('incremental scoring', () => {
   for (const architecture of ['gru', 'lstm', 'rnn'] as const) {
     it(`${architecture}: one step per event equals whole-sequence scoring within int8 state tolerance`, () => {
@@ -109,49 +116,56 @@ describe('incremental scoring', () => {
     });
   }
 
-  it('steps users with different numbers of new events in one batch, each in order', () => {
-    const m = model('gru');
-    const scorer = new IncrementalScorer(m, 'v1', 5);
-    const users = [0, 1, 2, 3].map((u) => history(u, 10));
-    const states: Buffer[] = users.map(() => Buffer.alloc(0));
-    // Batch 1: user u brings u + 1 events (rounds in which some users have nothing); batch 2: 4 - u.
-    const batches = [(u: number) => [0, u + 1], (u: number) => [u + 1, 5]];
-    let compared = 0;
-    for (const span of batches) {
-      const scored = scorer.score(
-        users.map((events, u) => {
+  for (const [architecture, [path, tensorRoundUsers]] of (['gru', 'lstm', 'rnn'] as const).flatMap((a) =>
+    ROUND_PATHS.map((p) => [a, p] as const),
+  )) {
+    it(`${architecture}, ${path} rounds: steps users with different numbers of new events in one batch, each in order`, () => {
+      const m = model(architecture);
+      const scorer = new IncrementalScorer(m, 'v1', 5, undefined, tensorRoundUsers);
+      const users = [0, 1, 2, 3].map((u) => history(u, 10));
+      const states: Buffer[] = users.map(() => Buffer.alloc(0));
+      // Batch 1: user u brings u + 1 events (rounds in which some users have nothing); batch 2: 4 - u.
+      const batches = [(u: number) => [0, u + 1], (u: number) => [u + 1, 5]];
+      let compared = 0;
+      for (const span of batches) {
+        const scored = scorer.score(
+          users.map((events, u) => {
+            const [from, to] = span(u) as [number, number];
+            return { modelState: states[u] as Buffer, events: stepsOf(events, from, to) };
+          }),
+        );
+        scored.forEach((user, u) => {
           const [from, to] = span(u) as [number, number];
-          return { modelState: states[u] as Buffer, events: stepsOf(events, from, to) };
-        }),
-      );
-      scored.forEach((user, u) => {
-        const [from, to] = span(u) as [number, number];
-        expect(user.predictions).toHaveLength(to - from);
-        expect(user.embeddings).toHaveLength(to - from);
-        states[u] = user.modelState as Buffer;
-        const prefixes = user.predictions.map((_, i) => (users[u] as SequenceEvent[]).slice(0, from + i + 1));
-        const wholeStates = userEmbeddings(m, prefixes);
-        user.predictions.forEach((prediction, i) => {
-          const [whole] = predictLast(m, [prefixes[i] as SequenceEvent[]], 5);
-          expectClose(prediction, whole as Prediction, 0.02);
-          compared++;
-        });
-        if (from === 0) {
-          // From the initial state nothing was quantized yet: each event's state is the encoder's,
-          // and the stored one is the state after the user's own last event, within int8 rounding.
-          user.embeddings.forEach((embedding, i) => {
-            expectAllClose(embedding as Float32Array, wholeStates[i] as Float32Array);
+          expect(user.predictions).toHaveLength(to - from);
+          expect(user.embeddings).toHaveLength(to - from);
+          states[u] = user.modelState as Buffer;
+          const prefixes = user.predictions.map((_, i) =>
+            (users[u] as SequenceEvent[]).slice(0, from + i + 1),
+          );
+          const wholeStates = userEmbeddings(m, prefixes);
+          user.predictions.forEach((prediction, i) => {
+            const [whole] = predictLast(m, [prefixes[i] as SequenceEvent[]], 5);
+            expectClose(prediction, whole as Prediction, 0.02);
+            compared++;
           });
-          const last = wholeStates[wholeStates.length - 1] as Float32Array;
-          const stored = decodeModelState(user.modelState as Buffer, modelTag('v1'), 1, 16)?.[0];
-          const quantum = Math.max(...last.map(Math.abs)) / 127;
-          expectAllClose(stored as Float32Array, last, quantum);
-        }
-      });
-    }
-    expect(compared).toBe(20);
-    m.dispose();
-  });
+          if (from === 0) {
+            // From the initial state nothing was quantized yet: each event's state is the encoder's,
+            // and the stored one is the state after the user's own last event, within int8 rounding.
+            user.embeddings.forEach((embedding, i) => {
+              expectAllClose(embedding as Float32Array, wholeStates[i] as Float32Array);
+            });
+            const last = wholeStates[wholeStates.length - 1] as Float32Array;
+            const vectors = architecture === 'lstm' ? 2 : 1;
+            const stored = decodeModelState(user.modelState as Buffer, modelTag('v1'), vectors, 16)?.[0];
+            const quantum = Math.max(...last.map(Math.abs)) / 127;
+            expectAllClose(stored as Float32Array, last, quantum);
+          }
+        });
+      }
+      expect(compared).toBe(20);
+      m.dispose();
+    });
+  }
 
   it('rebuilds from the window a missing state, one of another model version, or after an out-of-order event', () => {
     const m = model('gru');
