@@ -18,6 +18,9 @@ export class ExploreShortlist {
   private readonly indexes: Int32Array;
   private readonly embeddings: tf.Tensor2D;
   private readonly bias: tf.Tensor1D;
+  /** The same embeddings [size, R] and biases as plain arrays, for one item's logit. */
+  private readonly embeddingValues: Float32Array;
+  private readonly biasValues: Float32Array;
   /** exp(shift) * (s0, s1, S2) are the tail sums; the shift keeps them in float range. */
   private readonly shift: number;
   private readonly s0: number;
@@ -30,10 +33,13 @@ export class ExploreShortlist {
     const allEmbeddings = model.params.get('emb.item') as tf.Tensor2D;
     const allBias = model.params.get('head.item.bias') as tf.Tensor1D;
     const picked = tf.tensor1d(indexes, 'int32');
+    const rows = tf.gather(allEmbeddings, picked);
+    this.embeddingValues = rows.dataSync() as Float32Array;
     // Stored [R, size]: a product with a transposed operand would transpose the table on every call.
-    this.embeddings = tf.keep(tf.transpose(tf.gather(allEmbeddings, picked))) as tf.Tensor2D;
+    this.embeddings = tf.keep(tf.transpose(rows)) as tf.Tensor2D;
     this.bias = tf.keep(tf.gather(allBias, picked)) as tf.Tensor1D;
-    picked.dispose();
+    this.biasValues = this.bias.dataSync() as Float32Array;
+    tf.dispose([picked, rows]);
 
     const [vocabulary, width] = allEmbeddings.shape;
     const embeddings = allEmbeddings.dataSync() as Float32Array;
@@ -98,30 +104,42 @@ export class ExploreShortlist {
   }
 
   /**
-   * The explore softmax over the whole vocabulary, read on the shortlist: each shortlist item's
-   * probability [n, size] and the log of the normalizer [n] (exact over the shortlist's logits,
-   * estimated over the tail). The shortlist's own softmax runs as one backend kernel (XNNPACK's, on
-   * WASM): an exp per logit in plain code was the largest single cost of scoring, about 26 µs an
-   * event. Its normalizer follows from the largest logit and that logit's probability, log Z_head =
-   * max - log p_max, so no exp is taken per item here.
+   * The explore softmax over the whole vocabulary, read on the shortlist: for each row, the
+   * shortlist's own softmax [n, size] and the factor [n] that turns it into probabilities under the
+   * whole vocabulary (the shortlist's share of the mass), and the log of the normalizer [n] (exact
+   * over the shortlist's logits, estimated over the tail). The softmax runs as one backend kernel
+   * (XNNPACK's, on WASM): an exp per logit in plain code was the largest single cost of scoring,
+   * about 26 µs an event. Its normalizer follows from any one item's logit and probability,
+   * log Z_head = logit - log p: the most likely item's is the most precise, and its logit is one
+   * dot product here, where the largest logit, or the shares scaled in place, took a pass over
+   * every item (two max kernels: about 5 µs an event).
    */
-  probabilities(query: tf.Tensor2D): { shares: Float32Array; logNormalizer: Float32Array } {
-    const read = tidyRead(() => {
-      const logits = this.logits(query);
-      const head = tf.softmax(logits);
-      return { head, top: tf.max(logits, 1), headTop: tf.max(head, 1), tail: this.tail(query) };
-    });
-    const rows = read.top.length;
-    const shares = read.head;
-    const logNormalizer = new Float32Array(rows);
-    for (let b = 0; b < rows; b++) {
-      const logHead = (read.top[b] as number) - Math.log(read.headTop[b] as number);
-      const logTotal = logHead + Math.log1p(Math.exp(this.shift - logHead) * (read.tail[b] as number));
+  probabilities(query: tf.Tensor2D): {
+    shares: Float32Array;
+    scale: Float32Array;
+    logNormalizer: Float32Array;
+  } {
+    const read = tidyRead(() => ({ shares: tf.softmax(this.logits(query)), tail: this.tail(query) }));
+    const { shares, tail } = read;
+    const queries = query.dataSync() as Float32Array;
+    const width = queries.length / tail.length;
+    const scale = new Float32Array(tail.length);
+    const logNormalizer = new Float32Array(tail.length);
+    for (let b = 0; b < tail.length; b++) {
+      const row = b * this.size;
+      let best = 0;
+      for (let n = 1; n < this.size; n++)
+        if ((shares[row + n] as number) > (shares[row + best] as number)) best = n;
+      let logit = this.biasValues[best] as number;
+      for (let a = 0; a < width; a++) {
+        logit += (queries[b * width + a] as number) * (this.embeddingValues[best * width + a] as number);
+      }
+      const logHead = logit - Math.log(shares[row + best] as number);
+      const logTotal = logHead + Math.log1p(Math.exp(this.shift - logHead) * (tail[b] as number));
       logNormalizer[b] = logTotal;
-      const headShare = Math.exp(logHead - logTotal);
-      for (let i = b * this.size; i < (b + 1) * this.size; i++) shares[i] = (shares[i] as number) * headShare;
+      scale[b] = Math.exp(logHead - logTotal);
     }
-    return { shares, logNormalizer };
+    return { shares, scale, logNormalizer };
   }
 
   dispose(): void {

@@ -95,8 +95,13 @@ export interface HeadValues {
   attention: Float32Array;
   /** [n, length]: explore logits of the history's own items. */
   historyLogits: Float32Array;
-  /** [n, exploreWidth]: explore softmax probabilities of the shortlist's items, or of every frequent item. */
+  /**
+   * [n, exploreWidth]: the explore softmax of the shortlist's items, or of every frequent item, up
+   * to a factor per row: exploreScale.
+   */
   exploreShares: Float32Array;
+  /** [n]: turns a row of exploreShares into probabilities under the whole vocabulary. */
+  exploreScale: Float32Array;
   /** [n]: log of the explore softmax's normalizer. */
   logNormalizer: Float32Array;
 }
@@ -107,7 +112,7 @@ export function stateHeads(
   states: tf.Tensor2D,
   query: tf.Tensor2D,
   shortlist?: ExploreShortlist,
-): Pick<HeadValues, 'actions' | 'churn' | 'gate' | 'exploreShares' | 'logNormalizer'> {
+): Pick<HeadValues, 'actions' | 'churn' | 'gate' | 'exploreShares' | 'exploreScale' | 'logNormalizer'> {
   const heads = tidyRead(() => {
     const asSteps = tf.expandDims(states, 1) as tf.Tensor3D;
     return {
@@ -117,8 +122,8 @@ export function stateHeads(
     };
   });
   if (shortlist) {
-    const { shares, logNormalizer } = shortlist.probabilities(query);
-    return { ...heads, exploreShares: shares, logNormalizer };
+    const { shares, scale, logNormalizer } = shortlist.probabilities(query);
+    return { ...heads, exploreShares: shares, exploreScale: scale, logNormalizer };
   }
   const explore = tidyRead(() => {
     const all = model.exploreLogits(query);
@@ -131,7 +136,7 @@ export function stateHeads(
       logNormalizer: tf.logSumExp(all, 1),
     };
   });
-  return { ...heads, ...explore };
+  return { ...heads, ...explore, exploreScale: new Float32Array(states.shape[0]).fill(1) };
 }
 
 /**
@@ -226,7 +231,10 @@ export function mergePredictions(
     const inHistory = (n: number) => seenInRow[vocabularyIndex(n)] === b;
     for (const n of topIndexes(outputs.exploreShares, b * exploreWidth, exploreWidth, k, inHistory)) {
       const itemId = items.valueAt(vocabularyIndex(n)) as string;
-      const score = (1 - gate) * (outputs.exploreShares[b * exploreWidth + n] as number);
+      const score =
+        (1 - gate) *
+        (outputs.exploreScale[b] as number) *
+        (outputs.exploreShares[b * exploreWidth + n] as number);
       top.offer({ itemId, score }, score);
     }
     return {
