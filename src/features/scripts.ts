@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import { type ScriptLoader, scriptLoader } from './scriptLoader.js';
+import { type OutcomesSpan, versionOf } from './userState.js';
 
 /**
  * The only caller of the Lua scripts: it orders each script's keys and arguments and turns its
@@ -11,6 +12,14 @@ export interface StateWrite {
   /** The version bytes of the state the write was decided on ('' for none). */
   expected: Buffer;
   state: Buffer;
+}
+
+/** The outcomes of a committed state to drop: see lua/dropOutcomes-1.lua. */
+export interface OutcomesDrop {
+  key: string;
+  /** The state as the commit wrote it. */
+  committed: Buffer;
+  span: OutcomesSpan;
 }
 
 /** Written, or the user's current state (null: none) when it changed since it was read. */
@@ -47,6 +56,20 @@ export class Scripts {
       if (raw === 1) return { written: true };
       if (raw === null || Buffer.isBuffer(raw)) return { written: false, current: raw };
       throw this.unexpected('commitUserState', raw);
+    });
+  }
+
+  /** Drops many users' published outcomes: one round trip; true where dropped. */
+  async dropOutcomes(drops: readonly OutcomesDrop[], ttlMs: number): Promise<boolean[]> {
+    if (drops.length === 0) return [];
+    const pipeline = this.loader.pipeline(this.client);
+    const drop = this.loader.queuedBuffer(pipeline, 'dropOutcomes');
+    for (const { key, committed, span } of drops) {
+      drop(key, versionOf(committed), committed.length, span.start, span.end, ttlMs);
+    }
+    return this.exec(pipeline, 'dropOutcomes', (raw) => {
+      if (raw !== 0 && raw !== 1) throw this.unexpected('dropOutcomes', raw);
+      return raw === 1;
     });
   }
 

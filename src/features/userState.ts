@@ -51,10 +51,29 @@ export class StateFormatError extends Error {
   override readonly name = 'StateFormatError';
 }
 
+/** Where an encoded state's outcomes lie, their count included: [start, end) in bytes. */
+export interface OutcomesSpan {
+  start: number;
+  end: number;
+}
+
+export function outcomesSpan(state: UserState): OutcomesSpan {
+  const start = VERSION_BYTES + 6 + 4 + 1 + state.offsets.size * 10 + 1 + state.recentIds.length * 8;
+  return { start, end: start + 2 + state.outcomes.reduce((sum, o) => sum + 10 + o.outcome.length, 0) };
+}
+
+const NO_OUTCOMES = Buffer.alloc(2);
+
+/**
+ * The encoded state with its outcomes dropped, cut out of its encoding: the bytes encodeState
+ * gives for the state without them (lua/dropOutcomes-1.lua makes the same cut in Redis).
+ */
+export function withoutOutcomes(blob: Buffer, span: OutcomesSpan): Buffer {
+  return Buffer.concat([blob.subarray(0, span.start), NO_OUTCOMES, blob.subarray(span.end)]);
+}
+
 export function encodeState(state: UserState): Buffer {
-  const outcomesLength = state.outcomes.reduce((sum, o) => sum + 10 + o.outcome.length, 0);
-  const size =
-    VERSION_BYTES + 6 + 4 + 1 + state.offsets.size * 10 + 1 + state.recentIds.length * 8 + 2 + outcomesLength;
+  const size = outcomesSpan(state).end;
   const head = Buffer.alloc(size + 2 + state.model.length + 2);
   let at = head.writeUInt8(STATE_FORMAT, 0);
   at = head.writeUInt32BE(state.seq >>> 0, at);

@@ -3,7 +3,7 @@ import type { Config } from '../config.js';
 import { ActionVocabulary } from '../events/actionVocabulary.js';
 import type { UserEvent } from '../events/event.js';
 import { userStateKey } from './keys.js';
-import { Scripts } from './scripts.js';
+import { type OutcomesDrop, Scripts } from './scripts.js';
 import {
   applyEvents,
   decodeLateness,
@@ -17,9 +17,11 @@ import {
   decodeState,
   emptyState,
   encodeState,
+  outcomesSpan,
   StateFormatError,
   type UserState,
   versionOf,
+  withoutOutcomes,
 } from './userState.js';
 import { readEntries, type WindowEntry } from './windowEntry.js';
 
@@ -124,10 +126,7 @@ export class WindowStore {
   private readonly limits: StateLimits;
   private readonly cache = new Map<string, Buffer>();
   /** Per `apply` result, the states it wrote that still hold scores, as written: what `published` drops. */
-  private readonly unpublished = new WeakMap<
-    readonly StateOutcome[],
-    Map<string, { blob: Buffer; state: UserState }>
-  >();
+  private readonly unpublished = new WeakMap<readonly StateOutcome[], OutcomesDrop[]>();
 
   constructor(
     private readonly client: Redis,
@@ -143,7 +142,7 @@ export class WindowStore {
    */
   async apply(events: readonly SourcedEvent[], source: string, decide: DecideFn): Promise<StateOutcome[]> {
     const outcomes: (StateOutcome | undefined)[] = new Array(events.length);
-    const withScores = new Map<string, { blob: Buffer; state: UserState }>();
+    const withScores: OutcomesDrop[] = [];
     const { groups, repeats } = this.group(events);
     const uncached = groups.filter((group) => group.stored === undefined);
     const read = await this.scripts.read(uncached.map((group) => group.key));
@@ -185,7 +184,9 @@ export class WindowStore {
         const transition = transitions[g] as Transition;
         // Only outcomes recorded now are published with this batch. A commit that recorded nothing
         // (a replay of older events) carries the last commit's, which may not be published yet.
-        if (transition.recorded.length > 0) withScores.set(group.key, { blob: encoded[g] as Buffer, state });
+        if (transition.recorded.length > 0) {
+          withScores.push({ key: group.key, committed: encoded[g] as Buffer, span: outcomesSpan(state) });
+        }
         transition.results.forEach((entry, e) => {
           const index = group.indexes[e] as number;
           if (entry.kind === 'new') {
@@ -224,19 +225,15 @@ export class WindowStore {
    * a batch never said to be published, which a replay answers with the same scores.
    */
   async published(outcomes: readonly StateOutcome[]): Promise<void> {
-    const written = this.unpublished.get(outcomes);
+    const drops = this.unpublished.get(outcomes);
     this.unpublished.delete(outcomes);
-    if (!written || written.size === 0) return;
-    const writes = [...written].map(([key, { blob, state }]) => ({
-      key,
-      blob,
-      expected: versionOf(blob),
-      state: encodeState({ ...state, outcomes: [] }),
-    }));
-    const results = await this.scripts.write(writes, this.options.ttlMs);
-    writes.forEach((write, i) => {
-      if (results[i]?.written && this.cache.get(write.key) === write.blob)
-        this.remember(write.key, write.state);
+    if (!drops || drops.length === 0) return;
+    // Redis cuts them out of the stored state: sending the whole state again cost a second copy
+    // of every user's window per batch.
+    const dropped = await this.scripts.dropOutcomes(drops, this.options.ttlMs);
+    drops.forEach(({ key, committed, span }, i) => {
+      if (dropped[i] && this.cache.get(key) === committed)
+        this.remember(key, withoutOutcomes(committed, span));
     });
   }
 
