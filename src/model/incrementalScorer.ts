@@ -67,11 +67,13 @@ export function encodeModelState(tag: number, vectors: readonly Float32Array[]):
   out.writeUInt8(vectors.length, 4);
   let at = 5;
   for (const vector of vectors) {
+    // Index loops: iterating a Float32Array with for-of allocated an iterator result per value here.
     let largest = 0;
-    for (const value of vector) largest = Math.max(largest, Math.abs(value));
+    for (let i = 0; i < hidden; i++) largest = Math.max(largest, Math.abs(vector[i] as number));
     const scale = largest / QUANTUM || 1;
     at = out.writeFloatBE(scale, at);
-    for (const value of vector) at = out.writeInt8(Math.round(value / scale), at);
+    for (let i = 0; i < hidden; i++) out[at + i] = Math.round((vector[i] as number) / scale) & 0xff;
+    at += hidden;
   }
   return out;
 }
