@@ -111,8 +111,8 @@ export class ExploreShortlist {
    * (XNNPACK's, on WASM): an exp per logit in plain code was the largest single cost of scoring,
    * about 26 µs an event. Its normalizer follows from any one item's logit and probability,
    * log Z_head = logit - log p: the most likely item's is the most precise, and its logit is one
-   * dot product here, where the largest logit, or the shares scaled in place, took a pass over
-   * every item (two max kernels: about 5 µs an event).
+   * dot product here, where the largest logit and the shares scaled in place took passes over
+   * every item (two max kernels and a loop: 9.34 against 8.55 ms for 472 rows).
    */
   probabilities(query: tf.Tensor2D): {
     shares: Float32Array;

@@ -140,7 +140,7 @@ function firstEvents(user: UserSteps): boolean {
  * Rounds stepping fewer users run in plain loops: a tensor round costs about as much as eight
  * users' plain steps.
  */
-export const TENSOR_ROUND_USERS = 8;
+const TENSOR_ROUND_USERS = 8;
 
 export class IncrementalScorer {
   private readonly tag: number;
