@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { dotProduct } from './dotProduct.js';
 import type { SequenceModel } from './sequenceModel.js';
 import { tidyRead } from './tidyRead.js';
 
@@ -130,10 +131,9 @@ export class ExploreShortlist {
       let best = 0;
       for (let n = 1; n < this.size; n++)
         if ((shares[row + n] as number) > (shares[row + best] as number)) best = n;
-      let logit = this.biasValues[best] as number;
-      for (let a = 0; a < width; a++) {
-        logit += (queries[b * width + a] as number) * (this.embeddingValues[best * width + a] as number);
-      }
+      const logit =
+        (this.biasValues[best] as number) +
+        dotProduct(queries, b * width, this.embeddingValues, best * width, width);
       const logHead = logit - Math.log(shares[row + best] as number);
       const logTotal = logHead + Math.log1p(Math.exp(this.shift - logHead) * (tail[b] as number));
       logNormalizer[b] = logTotal;

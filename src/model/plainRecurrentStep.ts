@@ -1,3 +1,4 @@
+import { dotProduct } from './dotProduct.js';
 import type { Architecture } from './encoders.js';
 import type { Params } from './params.js';
 
@@ -38,38 +39,28 @@ export class PlainRecurrentStep {
   step(x: Float32Array, at: number, h: Float32Array, c?: Float32Array): void {
     const { hidden, weights, hw } = this;
     for (let unit = 0; unit < hw.length; unit++) {
-      // Four running sums: with one, the chain of dependent additions bounds the loop.
-      let s0 = 0;
-      let s1 = 0;
-      let s2 = 0;
-      let s3 = 0;
-      const row = unit * hidden;
-      let i = 0;
-      for (; i + 3 < hidden; i += 4) {
-        s0 += (h[i] as number) * (weights[row + i] as number);
-        s1 += (h[i + 1] as number) * (weights[row + i + 1] as number);
-        s2 += (h[i + 2] as number) * (weights[row + i + 2] as number);
-        s3 += (h[i + 3] as number) * (weights[row + i + 3] as number);
-      }
-      for (; i < hidden; i++) s0 += (h[i] as number) * (weights[row + i] as number);
-      hw[unit] = s0 + s1 + s2 + s3 + ((this.hiddenBias?.[unit] as number | undefined) ?? 0);
+      hw[unit] = dotProduct(h, 0, weights, unit * hidden, hidden) + (this.hiddenBias?.[unit] ?? 0);
     }
-    const input = (gate: number, j: number) => x[at + gate * hidden + j] as number;
-    const fromH = (gate: number, j: number) => hw[gate * hidden + j] as number;
+    // Gate g of unit j: x[at + g·hidden + j] from the input, hw[g·hidden + j] from the state.
     for (let j = 0; j < hidden; j++) {
+      const x0 = (x[at + j] as number) + (hw[j] as number);
       if (this.architecture === 'rnn') {
-        h[j] = Math.tanh(input(0, j) + fromH(0, j));
-      } else if (this.architecture === 'gru') {
-        const z = sigmoid(input(0, j) + fromH(0, j));
-        const r = sigmoid(input(1, j) + fromH(1, j));
-        const n = Math.tanh(input(2, j) + r * fromH(2, j));
-        h[j] = n + z * ((h[j] as number) - n);
-      } else {
-        const cell = c as Float32Array;
-        const gate = (g: number) => input(g, j) + fromH(g, j);
-        cell[j] = sigmoid(gate(1)) * (cell[j] as number) + sigmoid(gate(0)) * Math.tanh(gate(2));
-        h[j] = sigmoid(gate(3)) * Math.tanh(cell[j] as number);
+        h[j] = Math.tanh(x0);
+        continue;
       }
+      const x1 = (x[at + hidden + j] as number) + (hw[hidden + j] as number);
+      if (this.architecture === 'gru') {
+        const n = Math.tanh(
+          (x[at + 2 * hidden + j] as number) + sigmoid(x1) * (hw[2 * hidden + j] as number),
+        );
+        h[j] = n + sigmoid(x0) * ((h[j] as number) - n);
+        continue;
+      }
+      const cell = c as Float32Array;
+      const x2 = (x[at + 2 * hidden + j] as number) + (hw[2 * hidden + j] as number);
+      const x3 = (x[at + 3 * hidden + j] as number) + (hw[3 * hidden + j] as number);
+      cell[j] = sigmoid(x1) * (cell[j] as number) + sigmoid(x0) * Math.tanh(x2);
+      h[j] = sigmoid(x3) * Math.tanh(cell[j] as number);
     }
   }
 }
