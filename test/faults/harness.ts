@@ -1,10 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { openSync, readFileSync } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { Redis } from 'ioredis';
 import { type Consumer, type Kafka, type Message, Partitioners } from 'kafkajs';
-import { expect, inject } from 'vitest';
+import { expect, inject, onTestFailed } from 'vitest';
 import { type Config, loadConfig } from '../../src/config.js';
 import { ActionVocabulary } from '../../src/events/actionVocabulary.js';
 import { createDecoder } from '../../src/events/decoder.js';
@@ -63,6 +63,8 @@ export interface FaultTest {
   config: Config;
   kafka: Kafka;
   redis: Redis;
+  /** Logs of the workers this test started, printed in digest if it fails. */
+  logFiles: string[];
 }
 
 let modelDir: Promise<string> | undefined;
@@ -106,7 +108,85 @@ export async function faultTest(
       partitions: config.topics.partitions,
     })),
   );
-  return { label, target: stack, env, config, kafka, redis };
+  const test: FaultTest = { label, target: stack, env, config, kafka, redis, logFiles: [] };
+  onTestFailed(() => printFailureDigest(test));
+  return test;
+}
+
+const DIGEST_LINES = 60;
+const KAFKAJS_STATE_CHANGES = /pausing|resuming|starting|stopped|restarting|re-joining|rebalanc/i;
+/** What kafkajs repeats for every attempt while a broker is down: the outage itself is in the test's note. */
+const KAFKAJS_OUTAGE_NOISE = /ECONNREFUSED|Failed to connect to seed broker/;
+
+/** One worker log line, if it says something about the pipeline's state: warnings, errors, group changes. */
+function digestLine(line: string): { at: string; text: string } | undefined {
+  let entry: Record<string, unknown>;
+  try {
+    entry = JSON.parse(line) as Record<string, unknown>;
+  } catch {
+    return line.trim() === '' ? undefined : { at: '', text: line.slice(0, 300) };
+  }
+  const level = Number(entry.level);
+  const msg = String(entry.msg ?? '');
+  if (entry.component === 'kafkajs' && KAFKAJS_OUTAGE_NOISE.test(msg)) return undefined;
+  const kept =
+    level >= 40 ||
+    entry.component === 'consumer' ||
+    (entry.component === 'kafkajs' && KAFKAJS_STATE_CHANGES.test(msg)) ||
+    (entry.component === undefined && level >= 30);
+  if (!kept) return undefined;
+  const error = entry.error as { message?: unknown } | string | undefined;
+  const details = {
+    partition: entry.partition,
+    partitions: entry.partitions ?? entry.topicPartitions,
+    assignment: entry.assignment,
+    committed: entry.committed,
+    error: typeof error === 'object' ? error?.message : error,
+  };
+  return {
+    at: new Date(Number(entry.time)).toISOString().slice(11, 23),
+    text: `t${entry.thread ?? '-'} ${level} ${msg} ${JSON.stringify(details)}`,
+  };
+}
+
+/**
+ * What a reader of a CI log needs when a fault test fails: where each input partition stands
+ * against its end, and the workers' own account (warnings, errors, group changes), repeats folded.
+ */
+async function printFailureDigest(test: FaultTest): Promise<void> {
+  const out = [`--- ${test.label}: input partitions, committed / end offset ---`];
+  try {
+    const admin = test.kafka.admin();
+    await admin.connect();
+    try {
+      const ends = await admin.fetchTopicOffsets(test.config.topics.input);
+      const committed = await committedByPartition(test);
+      for (const { partition, high } of ends.sort((a, b) => a.partition - b.partition))
+        out.push(`partition ${partition}: ${committed.get(partition) ?? '-'} / ${high}`);
+    } finally {
+      await admin.disconnect();
+    }
+  } catch (error) {
+    out.push(`offsets unavailable: ${(error as Error).message}`);
+  }
+  for (const file of test.logFiles) {
+    // Consecutive lines alike but for their time are folded into the first, with a count.
+    const lines: { at: string; text: string; count: number }[] = [];
+    for (const line of readFileSync(file, 'utf8').split('\n')) {
+      const digest = digestLine(line);
+      if (digest === undefined) continue;
+      const previous = lines.at(-1);
+      if (previous?.text === digest.text) previous.count++;
+      else lines.push({ ...digest, count: 1 });
+    }
+    out.push(
+      `--- ${basename(file)}: last ${DIGEST_LINES} of ${lines.length} digest lines ---`,
+      ...lines
+        .slice(-DIGEST_LINES)
+        .map(({ at, text, count }) => `${at} ${text}${count > 1 ? ` (x${count})` : ''}`.slice(0, 300)),
+    );
+  }
+  console.log(out.join('\n'));
 }
 
 /** Every worker a test started and that has not exited: a failed test must not leave one running. */
@@ -136,6 +216,7 @@ export class WorkerProcess {
   static async start(test: FaultTest, name: string): Promise<WorkerProcess> {
     const metricsPort = await freePort();
     const logFile = join(test.target.workDir, `${test.label}-${name}.log`);
+    test.logFiles.push(logFile);
     const log = openSync(logFile, 'a');
     // `node --import tsx` rather than the tsx binary: a signal must reach the worker itself, not a wrapper.
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/index.ts', 'worker'], {
