@@ -105,19 +105,71 @@ export function produceRequests(
 }
 
 /**
+ * Broker answers after which an idempotent producer and the broker disagree on its sequence numbers
+ * for good: kafkajs does not reset them, so every retry gets the same answer. Seen after a broker
+ * restart (OUT_OF_ORDER_SEQUENCE_NUMBER on every attempt, the partition stuck until the test gave up).
+ */
+const LOST_PRODUCER_SESSION = new Set([
+  'OUT_OF_ORDER_SEQUENCE_NUMBER',
+  'DUPLICATE_SEQUENCE_NUMBER',
+  'UNKNOWN_PRODUCER_ID',
+  'INVALID_PRODUCER_EPOCH',
+]);
+
+/** The Kafka error type of `error` or of any error it wraps. */
+function kafkaErrorType(error: unknown): string | undefined {
+  for (let cause = error; cause instanceof Error; cause = cause.cause) {
+    const { type } = cause as { type?: unknown };
+    if (typeof type === 'string') return type;
+  }
+  return undefined;
+}
+
+/**
  * Sends a micro-batch's scores, dead letters (and profiles), in one request unless too large, and resolves only when every
  * in-sync replica has them (acks=-1): the caller commits input offsets after that, never before.
- * The producer is idempotent, so its own retries cannot write a message twice.
+ * The producer is idempotent, so its own retries cannot write a message twice. If the broker no
+ * longer accepts its sequence numbers, the publish fails and the producer is replaced by a new one
+ * (a new producer id), so the caller's retry can succeed; a request the broker had written before
+ * that may then be written again, with the same content: at-least-once, as after any crash.
  */
 export class Publisher {
-  private readonly producer: Producer;
+  private producer: Producer;
+  private connected = false;
 
   constructor(
-    kafka: Kafka,
+    private readonly kafka: Kafka,
     private readonly topics: PublishTopics,
     private readonly clock: () => number = Date.now,
   ) {
-    this.producer = kafka.producer({
+    this.producer = this.createProducer();
+  }
+
+  async connect(): Promise<void> {
+    await this.producer.connect();
+    this.connected = true;
+  }
+
+  disconnect(): Promise<void> {
+    this.connected = false;
+    return this.producer.disconnect();
+  }
+
+  async publish(batch: PublishBatch): Promise<void> {
+    if (!this.connected) await this.connect();
+    const topicMessages = toTopicMessages(batch, this.topics, this.clock());
+    for (const request of produceRequests(topicMessages, MAX_REQUEST_BYTES)) {
+      try {
+        await this.producer.sendBatch({ topicMessages: request, acks: -1 });
+      } catch (error) {
+        if (LOST_PRODUCER_SESSION.has(kafkaErrorType(error) ?? '')) await this.replaceProducer();
+        throw error;
+      }
+    }
+  }
+
+  private createProducer(): Producer {
+    return this.kafka.producer({
       idempotent: true,
       maxInFlightRequests: 1,
       // An idempotent producer must keep retrying (kafkajs warns otherwise); a batch that cannot be
@@ -127,18 +179,11 @@ export class Publisher {
     });
   }
 
-  connect(): Promise<void> {
-    return this.producer.connect();
-  }
-
-  disconnect(): Promise<void> {
-    return this.producer.disconnect();
-  }
-
-  async publish(batch: PublishBatch): Promise<void> {
-    const topicMessages = toTopicMessages(batch, this.topics, this.clock());
-    for (const request of produceRequests(topicMessages, MAX_REQUEST_BYTES)) {
-      await this.producer.sendBatch({ topicMessages: request, acks: -1 });
-    }
+  /** The next publish connects the new producer; the old one's session is of no further use. */
+  private async replaceProducer(): Promise<void> {
+    const lost = this.producer;
+    this.producer = this.createProducer();
+    this.connected = false;
+    await lost.disconnect().catch(() => undefined);
   }
 }

@@ -1,6 +1,13 @@
+import {
+  type Kafka,
+  KafkaJSConnectionError,
+  KafkaJSNonRetriableError,
+  KafkaJSProtocolError,
+  type ProducerBatch,
+} from 'kafkajs';
 import { describe, expect, it } from 'vitest';
 import type { ProfileMessage } from '../../src/sinks/profileMessage.js';
-import { type PublishBatch, produceRequests, toTopicMessages } from '../../src/sinks/publisher.js';
+import { type PublishBatch, Publisher, produceRequests, toTopicMessages } from '../../src/sinks/publisher.js';
 
 const profile: ProfileMessage = {
   userId: 'u1',
@@ -69,5 +76,79 @@ describe('produce requests', () => {
       [{ topic: 't', messages: [large] }],
     ]);
     expect(produceRequests([], 1_000)).toEqual([]);
+  });
+});
+
+/** Producers that fail their first sends with the given errors, and record what they were asked. */
+function fakeKafka(failures: Error[]) {
+  const log: string[] = [];
+  let created = 0;
+  const kafka = {
+    producer: () => {
+      const id = ++created;
+      return {
+        connect: async () => void log.push(`connect ${id}`),
+        disconnect: async () => void log.push(`disconnect ${id}`),
+        sendBatch: async (request: ProducerBatch) => {
+          const failure = failures.shift();
+          log.push(
+            `send ${id} ${request.topicMessages?.map((t) => t.topic).join(',')}${failure ? ' failed' : ''}`,
+          );
+          if (failure) throw failure;
+          return [];
+        },
+      };
+    },
+  } as unknown as Kafka;
+  return { kafka, log };
+}
+
+const scoreBatch: PublishBatch = {
+  scores: [
+    {
+      eventId: 'e1',
+      userId: 'u1',
+      ts: '2017-11-26T00:00:00.000Z',
+      scoredAt: '2026-11-30T00:00:00.000Z',
+      modelVersion: 'v',
+      nextAction: { view: 1 },
+      churn: { horizonSeconds: 3_600, p: 0.5 },
+      nextItems: [],
+    },
+  ],
+  deadLetters: [],
+  input: { topic: 'in', partition: 0, nextOffset: '1' },
+};
+
+describe('Publisher', () => {
+  const outOfOrder = () =>
+    new KafkaJSProtocolError({
+      type: 'OUT_OF_ORDER_SEQUENCE_NUMBER',
+      code: 45,
+      retriable: false,
+      message: 'The broker received an out of order sequence number',
+    } as unknown as Error);
+
+  it('replaces its producer when the broker no longer accepts its sequence numbers', async () => {
+    // kafkajs hands the broker's error over as is, or wrapped once its retrier gives up.
+    const wrapped = Object.assign(new KafkaJSNonRetriableError(outOfOrder()), { cause: outOfOrder() });
+    for (const failure of [outOfOrder(), wrapped]) {
+      const { kafka, log } = fakeKafka([failure]);
+      const publisher = new Publisher(kafka, { scores: 's', deadLetters: 'd' });
+      await publisher.connect();
+      await expect(publisher.publish(scoreBatch)).rejects.toThrow('out of order sequence number');
+      // The retry goes out on a new producer, connected first; the old one is let go.
+      await publisher.publish(scoreBatch);
+      expect(log).toEqual(['connect 1', 'send 1 s failed', 'disconnect 1', 'connect 2', 'send 2 s']);
+    }
+  });
+
+  it('keeps its producer through errors that a retry can get past', async () => {
+    const { kafka, log } = fakeKafka([new KafkaJSConnectionError('Connection error: connect ECONNREFUSED')]);
+    const publisher = new Publisher(kafka, { scores: 's', deadLetters: 'd' });
+    await publisher.connect();
+    await expect(publisher.publish(scoreBatch)).rejects.toThrow('ECONNREFUSED');
+    await publisher.publish(scoreBatch);
+    expect(log).toEqual(['connect 1', 'send 1 s failed', 'send 1 s']);
   });
 });
