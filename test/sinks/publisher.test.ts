@@ -8,6 +8,7 @@ import {
 import { describe, expect, it } from 'vitest';
 import type { ProfileMessage } from '../../src/sinks/profileMessage.js';
 import { type PublishBatch, Publisher, produceRequests, toTopicMessages } from '../../src/sinks/publisher.js';
+import { oneScoreBatch } from '../helpers/publishBatch.js';
 
 const profile: ProfileMessage = {
   userId: 'u1',
@@ -103,22 +104,7 @@ function fakeKafka(failures: Error[]) {
   return { kafka, log };
 }
 
-const scoreBatch: PublishBatch = {
-  scores: [
-    {
-      eventId: 'e1',
-      userId: 'u1',
-      ts: '2017-11-26T00:00:00.000Z',
-      scoredAt: '2026-11-30T00:00:00.000Z',
-      modelVersion: 'v',
-      nextAction: { view: 1 },
-      churn: { horizonSeconds: 3_600, p: 0.5 },
-      nextItems: [],
-    },
-  ],
-  deadLetters: [],
-  input: { topic: 'in', partition: 0, nextOffset: '1' },
-};
+const scoreBatch = oneScoreBatch({ topic: 'in', partition: 0, nextOffset: '1' });
 
 describe('Publisher', () => {
   const outOfOrder = () =>

@@ -1,7 +1,7 @@
 import type { Kafka } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
-import type { PublishBatch } from '../../src/sinks/publisher.js';
 import { TransactionalPublisher } from '../../src/sinks/transactionalPublisher.js';
+import { oneScoreBatch } from '../helpers/publishBatch.js';
 
 /** A kafkajs stand-in that records what each producer does inside its transactions. */
 function fakeKafka(failCommits = 0) {
@@ -31,22 +31,7 @@ function fakeKafka(failCommits = 0) {
   return { kafka, calls };
 }
 
-const batch: PublishBatch = {
-  scores: [
-    {
-      eventId: 'e1',
-      userId: 'u1',
-      ts: '2017-11-26T00:00:00.000Z',
-      scoredAt: '2026-01-01T00:00:00.000Z',
-      modelVersion: 'v',
-      nextAction: { view: 1 },
-      churn: { horizonSeconds: 60, p: 0.5 },
-      nextItems: [],
-    },
-  ],
-  deadLetters: [],
-  input: { topic: 'in', partition: 3, nextOffset: '42' },
-};
+const batch = oneScoreBatch({ topic: 'in', partition: 3, nextOffset: '42' });
 
 describe('TransactionalPublisher', () => {
   it('sends the scores and commits the input offset in one transaction, one producer per partition', async () => {
