@@ -106,6 +106,16 @@ export function summaryJson(summary: E2eSummary): string {
   );
 }
 
+/**
+ * Events/s of several runs of one configuration taken together: all their measured events over all
+ * their time, so a longer run weighs more and one slow run is not averaged away.
+ */
+export function pooledRate(runs: readonly { eventsPerSec: number; measured: number }[]): number {
+  const events = runs.reduce((sum, run) => sum + run.measured, 0);
+  const seconds = runs.reduce((sum, run) => sum + run.measured / run.eventsPerSec, 0);
+  return seconds > 0 ? events / seconds : Number.NaN;
+}
+
 export function ratio(numerator: number, denominator: number): number {
   return denominator > 0 ? numerator / denominator : Number.NaN;
 }

@@ -4,6 +4,7 @@ import {
   type E2eSummary,
   type ModeResult,
   percentile,
+  pooledRate,
   summarizeLatency,
   summaryJson,
   throughputFromTimes,
@@ -62,6 +63,21 @@ describe('summarizeLatency', () => {
   it('refuses a run that is all warm-up', () => {
     expect(() => summarizeLatency([{ sentMs: 0, outMs: 1 }], 1_000, 10)).toThrow(/warm-up/);
     expect(() => summarizeLatency([], 0, 10)).toThrow(/no events/);
+  });
+});
+
+describe('pooledRate', () => {
+  it('divides all measured events by all the time the runs took', () => {
+    // 1,000 events in 0.5 s and 3,000 in 3 s: 4,000 in 3.5 s, not the mean of 2,000 and 1,000.
+    const rate = pooledRate([
+      { eventsPerSec: 2_000, measured: 1_000 },
+      { eventsPerSec: 1_000, measured: 3_000 },
+    ]);
+    expect(rate).toBeCloseTo(4_000 / 3.5, 9);
+  });
+
+  it('is NaN when nothing was measured', () => {
+    expect(pooledRate([])).toBeNaN();
   });
 });
 
