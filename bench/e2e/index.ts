@@ -12,6 +12,7 @@ import { syntheticEvents } from '../../src/events/synthetic.js';
 import { createKafka, ensureTopics } from '../../src/infra/kafka.js';
 import { redisConnectionOptions } from '../../src/infra/redis.js';
 import { stackDown, stackUp } from '../../src/stack/index.js';
+import { WORKER_NODE_FLAGS } from '../../src/worker/nodeFlags.js';
 import { LatencyTracker, OutputCollector, ThroughputTracker } from './collector.js';
 import { type BenchMessage, pacedSamples, produceBacklog, producePaced } from './kafkaLoad.js';
 import { benchModelFolder } from './model.js';
@@ -413,7 +414,7 @@ async function main(): Promise<void> {
     // The naive ratio compares unlike set-ups when seqscore runs more than one thread: say so.
     console.log(
       `seqscore runs ${threads} scoring thread${threads === 1 ? '' : 's'} (SEQSCORE_WORKER_THREADS); ` +
-        'passthrough and naive run one\n',
+        `passthrough and naive run one; every worker runs node ${WORKER_NODE_FLAGS.join(' ')}\n`,
     );
     const rows = [
       ['mode', 'backlog ev/s', 'offered/s', 'delivered/s', 'p50 ms', 'p95 ms', 'p99 ms', 'notes'],

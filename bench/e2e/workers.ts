@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { WORKER_NODE_FLAGS } from '../../src/worker/nodeFlags.js';
 
 export const MODES = ['passthrough', 'naive', 'seqscore'] as const;
 export type Mode = (typeof MODES)[number];
@@ -39,7 +40,9 @@ export class BenchWorker {
 
   static start(mode: Mode, env: Record<string, string>, logFile: string): BenchWorker {
     const log = openSync(logFile, 'a');
-    const child = spawn(process.execPath, ['--import', 'tsx', ...(ENTRY[mode] as string[])], {
+    // Every mode runs on the runtime settings seqscore ships with, so the ratios compare the code alone.
+    const args = [...WORKER_NODE_FLAGS, '--import', 'tsx', ...(ENTRY[mode] as string[])];
+    const child = spawn(process.execPath, args, {
       cwd: REPO,
       env: { ...process.env, ...env },
       stdio: ['ignore', log, log],

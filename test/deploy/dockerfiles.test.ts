@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { WORKER_NODE_FLAGS } from '../../src/worker/nodeFlags.js';
 import {
   cliCommands,
   type DockerStage,
@@ -85,9 +86,9 @@ describe.each(['Dockerfile', 'Dockerfile.gpu'])('deploy/%s', (file) => {
     expect(of(runtime, 'EXPOSE').map((expose) => Number(expose.args))).toEqual([METRICS_PORT]);
   });
 
-  it('starts the CLI, with a command of it as the default (worker), so one image serves every process', () => {
+  it('starts the CLI with the worker V8 flags, with a command of it as the default (worker), so one image serves every process', () => {
     const [entrypoint] = of(runtime, 'ENTRYPOINT');
-    expect(exec(entrypoint?.args ?? '[]')).toEqual(['node', packageJson.bin.seqscore]);
+    expect(exec(entrypoint?.args ?? '[]')).toEqual(['node', ...WORKER_NODE_FLAGS, packageJson.bin.seqscore]);
     expect(existsSync(join(REPO, 'src/cli/index.ts'))).toBe(true);
     const [cmd] = of(runtime, 'CMD');
     expect(exec(cmd?.args ?? '[]')).toEqual(['worker']);

@@ -17,6 +17,7 @@ import { redisConnectionOptions } from '../../src/infra/redis.js';
 import { DEAD_LETTER_HEADERS } from '../../src/sinks/deadLetter.js';
 import { stackDown, stackUp } from '../../src/stack/index.js';
 import type { ServiceName } from '../../src/stack/types.js';
+import { WORKER_NODE_FLAGS } from '../../src/worker/nodeFlags.js';
 import { uniqueName, untrainedModelFolder, waitFor } from '../helpers/integration.js';
 import type { FaultStack } from './faultStackSetup.js';
 import { type FaultFigures, reportFigures } from './figures.js';
@@ -218,8 +219,10 @@ export class WorkerProcess {
     const logFile = join(test.target.workDir, `${test.label}-${name}.log`);
     test.logFiles.push(logFile);
     const log = openSync(logFile, 'a');
-    // `node --import tsx` rather than the tsx binary: a signal must reach the worker itself, not a wrapper.
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/index.ts', 'worker'], {
+    // `node --import tsx` rather than the tsx binary: a signal must reach the worker itself, not a
+    // wrapper. With the flags the worker ships with, so the faults hit the runtime that is deployed.
+    const args = [...WORKER_NODE_FLAGS, '--import', 'tsx', 'src/cli/index.ts', 'worker'];
+    const child = spawn(process.execPath, args, {
       cwd: REPO,
       env: { ...process.env, ...test.env, SEQSCORE_METRICS_PORT: String(metricsPort) },
       stdio: ['ignore', log, log],
