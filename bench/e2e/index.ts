@@ -59,7 +59,7 @@ const program = new Command('bench:e2e')
   .option('--users <n>', 'users of the synthetic stream (default 100,000; quick 20,000)', positiveInt)
   .option('--naive-events <n>', 'backlog of the naive mode (default 5,000; quick 500)', positiveInt)
   .option('--rate <eventsPerSecond>', 'offered load of the latency runs', positiveNumber, 5_000)
-  .option('--latency-seconds <s>', 'length of each latency run (default 30; quick 8)', positiveNumber)
+  .option('--latency-seconds <s>', 'length of each latency run (default 30; quick 5)', positiveNumber)
   .option('--window-users <n>', 'users of the window-size runs (default 1,000; quick 60)', positiveInt)
   .option('--speedup <x>', 'Taobao replay speed (default: the slice lasts 60 s; quick 20 s)', positiveNumber)
   .option('--data-dir <dir>', 'folder with the Taobao time slice', '../shared/data')
@@ -71,7 +71,7 @@ const settings = {
   users: options.users ?? (quick ? 20_000 : 100_000),
   naiveEvents: options.naiveEvents ?? (quick ? 500 : 5_000),
   rate: options.rate,
-  latencySeconds: options.latencySeconds ?? (quick ? 8 : 30),
+  latencySeconds: options.latencySeconds ?? (quick ? 5 : 30),
   windowUsers: options.windowUsers ?? (quick ? 60 : 1_000),
   replaySeconds: quick ? 20 : 60,
   /** A phase that is not done by then is measured on what it delivered (and says so). */
