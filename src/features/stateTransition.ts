@@ -92,55 +92,80 @@ interface Window {
   newestSeconds: number;
 }
 
-function insertEntry(
-  window: Window,
-  entry: WindowEntry,
-  actions: ActionVocabulary,
-): { window: Window; end: number; placed: boolean } {
-  const seconds = entry.tsMs / 1000;
-  if (window.count === 0 || seconds >= window.newestSeconds) {
-    const encoded = encodeEntry(entry, window.count === 0 ? 0 : seconds - window.newestSeconds, actions);
-    const bytes = Buffer.concat([window.bytes, encoded]);
-    return {
-      window: {
-        bytes,
-        count: window.count + 1,
-        oldestSeconds: window.count === 0 ? seconds : window.oldestSeconds,
-        newestSeconds: seconds,
-      },
-      end: bytes.length,
-      placed: false,
+/**
+ * The window as a batch changes it. Appended entries are kept apart and joined once, when the
+ * window is read whole: joining each one on arrival copied the whole window per event, which made
+ * an event's cost grow with the window size.
+ */
+class ChangingWindow {
+  private bytes: Buffer;
+  /** Encoded entries appended after `bytes`, in order; never changed once a snapshot holds them. */
+  private tail: Buffer[] = [];
+  count: number;
+  oldestSeconds: number;
+  newestSeconds: number;
+
+  constructor(stored: Window) {
+    ({ bytes: this.bytes, count: this.count, oldestSeconds: this.oldestSeconds } = stored);
+    this.newestSeconds = stored.newestSeconds;
+  }
+
+  /** Appends an entry at or after the newest; returns it as stored (whole seconds, canonical action). */
+  append(entry: WindowEntry, actions: ActionVocabulary): WindowEntry {
+    const seconds = entry.tsMs / 1000;
+    const encoded = encodeEntry(entry, this.count === 0 ? 0 : seconds - this.newestSeconds, actions);
+    this.tail.push(encoded);
+    if (this.count === 0) this.oldestSeconds = seconds;
+    this.count++;
+    this.newestSeconds = seconds;
+    return readEntries(encoded, encoded.length, seconds, 1, actions)[0] as WindowEntry;
+  }
+
+  /**
+   * Inserts an entry older than the newest (rare): the whole window is rewritten, keeping arrival
+   * order among equal times. Returns where the entry ends.
+   */
+  insert(entry: WindowEntry, actions: ActionVocabulary): number {
+    const entries = readEntries(this.joined(), this.bytes.length, this.newestSeconds, this.count, actions);
+    let position = entries.length;
+    while (position > 0 && (entries[position - 1] as WindowEntry).tsMs > entry.tsMs) position--;
+    entries.splice(position, 0, entry);
+    this.bytes = encodeWindow(entries, actions);
+    this.count = entries.length;
+    this.oldestSeconds = (entries[0] as WindowEntry).tsMs / 1000;
+    return (entryBounds(this.bytes)[position] as { end: number }).end;
+  }
+
+  /** The window's bytes as they are now, joined only if asked for. */
+  snapshot(): () => Buffer {
+    const { bytes, tail } = this;
+    const appended = tail.length;
+    let joined: Buffer | undefined;
+    return () => {
+      joined ??= appended === 0 ? bytes : Buffer.concat([bytes, ...tail.slice(0, appended)]);
+      return joined;
     };
   }
-  // Out of order (rare): rewrite the whole window, keeping arrival order among equal times.
-  const entries = readEntries(window.bytes, window.bytes.length, window.newestSeconds, window.count, actions);
-  let position = entries.length;
-  while (position > 0 && (entries[position - 1] as WindowEntry).tsMs > entry.tsMs) position--;
-  entries.splice(position, 0, entry);
-  const bytes = encodeWindow(entries, actions);
-  const bounds = entryBounds(bytes);
-  return {
-    window: {
-      bytes,
-      count: entries.length,
-      oldestSeconds: (entries[0] as WindowEntry).tsMs / 1000,
-      newestSeconds: window.newestSeconds,
-    },
-    end: (bounds[position] as { end: number }).end,
-    placed: true,
-  };
-}
 
-function trimOldest(window: Window, size: number): Window {
-  let { bytes, count, oldestSeconds } = window;
-  while (count > size) {
-    const end = entryEnd(bytes, 0);
-    bytes = bytes.subarray(end);
-    count--;
-    // The new oldest entry's gap was measured from the entry just dropped.
-    oldestSeconds += entryGapSeconds(bytes, 0);
+  joined(): Buffer {
+    if (this.tail.length > 0) {
+      this.bytes = Buffer.concat([this.bytes, ...this.tail]);
+      this.tail = [];
+    }
+    return this.bytes;
   }
-  return { ...window, bytes, count, oldestSeconds };
+
+  trimOldest(size: number): void {
+    while (this.count > size) {
+      // Appended entries are joined only when the stored ones are all gone (a batch longer than the window).
+      if (this.bytes.length === 0) this.joined();
+      this.bytes = this.bytes.subarray(entryEnd(this.bytes, 0));
+      this.count--;
+      // The new oldest entry's gap was measured from the entry just dropped.
+      if (this.count > 0)
+        this.oldestSeconds += entryGapSeconds(this.bytes.length > 0 ? this.bytes : this.joined(), 0);
+    }
+  }
 }
 
 /**
@@ -188,12 +213,13 @@ export function applyEvents(
 ): Transition {
   let newestMs = state.newestMs;
   let offsetSeen = state.offsets.get(source) ?? -1;
-  let window: Window = {
+  const stored: Window = {
     bytes: state.window,
     count: state.windowCount,
     oldestSeconds: state.oldestEntrySeconds,
     newestSeconds: newestMs === null ? 0 : Math.floor(newestMs / 1000),
   };
+  const window = new ChangingWindow(stored);
   const remembered = new Map(state.outcomes.map((o) => [o.idHash.toString('latin1'), o.outcome]));
   const recent = new Set(state.recentIds.map((id) => id.toString('latin1')));
   const recentIds = [...state.recentIds];
@@ -201,7 +227,7 @@ export function applyEvents(
   const recorded: number[] = [];
   const recordedIds: Buffer[] = [];
   const lateOutcomes = new Map<number, Buffer>();
-  const appended = new AppendedWindow(window, actions);
+  const appended = new AppendedWindow(stored, actions);
   let rewritten = false;
 
   for (const { event, offset } of events) {
@@ -228,24 +254,28 @@ export function applyEvents(
         lateOutcomes.set(results.length, encodeLateness(lateness));
         results.push({ kind: 'late', lateness });
       } else {
-        const inserted = insertEntry(window, entry, actions);
-        const snapshot = inserted.window;
         const seconds = entry.tsMs / 1000;
-        const readSnapshot = (count: number) =>
-          readEntries(snapshot.bytes, inserted.end, seconds, count, actions);
-        rewritten ||= inserted.placed;
-        // The entry as stored (canonical action name, whole seconds), as a snapshot read would give it;
+        const placed = window.count > 0 && seconds < window.newestSeconds;
+        // The entry as stored (canonical action name, whole seconds), as a snapshot read would give it.
+        const storedEntry = placed ? undefined : window.append(entry, actions);
+        const end = placed ? window.insert(entry, actions) : undefined;
+        const snapshot = window.snapshot();
+        const readSnapshot = (count: number) => {
+          const bytes = snapshot();
+          return readEntries(bytes, end ?? bytes.length, seconds, count, actions);
+        };
+        rewritten ||= placed;
         // 0 once the window has been rewritten: this event's history comes from its snapshot.
-        const added = rewritten ? 0 : appended.append(readSnapshot(1)[0] as WindowEntry);
+        const added = rewritten ? 0 : appended.append(storedEntry as WindowEntry);
         results.push({
           kind: 'new',
-          placed: inserted.placed,
+          placed,
           history: (limit) => {
             const count = Math.min(limit, limits.windowSize);
             return added === 0 ? readSnapshot(count) : appended.history(added, count);
           },
         });
-        window = trimOldest(inserted.window, limits.windowSize);
+        window.trimOldest(limits.windowSize);
         if (newestMs === null || event.tsMs > newestMs) newestMs = event.tsMs;
       }
     }
@@ -270,7 +300,7 @@ export function applyEvents(
           })),
     model: state.model,
     windowCount: window.count,
-    window: window.bytes,
+    window: window.joined(),
   };
   return { next, results, recorded };
 }
