@@ -190,7 +190,9 @@ export function encodeSequences(
     itemKeys: new Int32Array(size),
     secondsBeforeLast: new Float32Array(size),
   };
-  const keys = new Map<string, number>();
+  // Per item id, its key in the row that last held it, as row * (length + 1) + key: one map for the
+  // batch, where a map cleared per row allocated its table again for every row.
+  const keyStamps = new Map<string, number>();
   let previous: KeptEvents | undefined;
   sequences.forEach((sequence, row) => {
     const start = Math.max(0, sequence.length - maxLength);
@@ -204,7 +206,8 @@ export function encodeSequences(
     const contextFrom = Math.max(0, start - 200);
     const lastActivity = lastOnly && kept > 0 ? lastEventActivity(sequence, contextFrom) : undefined;
     const activity = lastOnly ? [] : recentActivity(sequence.slice(contextFrom)).slice(start - contextFrom);
-    keys.clear();
+    const rowStamp = row * (length + 1);
+    let rowKeys = 0;
     for (let i = 0; i < kept; i++) {
       const event = sequence[start + i] as SequenceEvent;
       const at = offset + i;
@@ -219,12 +222,14 @@ export function encodeSequences(
         batch.actions[at] = actionId(vocabularies.actions, event.action);
       }
       batch.mask[at] = 1;
-      let key = keys.get(event.itemId);
-      if (key === undefined) {
-        key = keys.size + 1;
-        keys.set(event.itemId, key);
+      const stamp = keyStamps.get(event.itemId);
+      if (stamp !== undefined && stamp > rowStamp) {
+        batch.itemKeys[at] = stamp - rowStamp;
+      } else {
+        rowKeys++;
+        keyStamps.set(event.itemId, rowStamp + rowKeys);
+        batch.itemKeys[at] = rowKeys;
       }
-      batch.itemKeys[at] = key;
       batch.secondsBeforeLast[at] = (event.tsMs - lastMs) / 1000;
       if (lastOnly && i < kept - 1) continue;
       batch.hours[at] = 1 + utcHour(event.tsMs);

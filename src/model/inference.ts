@@ -63,20 +63,23 @@ class TopK<T> {
   }
 }
 
-/** Indexes of the k largest values of row (values[from .. from + width)) that are not skipped, best first. */
+/**
+ * Indexes of the k largest values of row (values[from .. from + width)) that are not skipped, best
+ * first; of equal values, the lower index first.
+ */
 function topIndexes(
-  values: Float32Array,
+  values: Float32Array | Float64Array,
   from: number,
   width: number,
   k: number,
-  skip: (index: number) => boolean,
+  skip?: (index: number) => boolean,
 ): number[] {
   const top = new TopK<number>(k);
   // Most values fall below the k-th best: one comparison with a local floor is all they cost.
   let floor = Number.NEGATIVE_INFINITY;
   for (let i = 0; i < width; i++) {
     const value = values[from + i] as number;
-    if (value <= floor || skip(i)) continue;
+    if (value <= floor || skip?.(i)) continue;
     top.offer(i, value);
     if (top.entries.length === k) floor = top.lowest();
   }
@@ -221,10 +224,11 @@ export function mergePredictions(
       }
     }
     // History items first, in order of first appearance, then explore items best first: ties keep that order.
+    // Selected before any entry is made: offering each key made an object per history item.
     const top = new TopK<ItemScore>(k);
-    for (let key = 1; key <= distinct; key++) {
-      const score = keyScores[key] as number;
-      if (top.accepts(score)) top.offer({ itemId: keyItems[key] as string, score }, score);
+    for (const index of topIndexes(keyScores, 1, distinct, k)) {
+      const score = keyScores[1 + index] as number;
+      top.offer({ itemId: keyItems[1 + index] as string, score }, score);
     }
     // The history's items have their explore share above: the k best of the others can make the list.
     const vocabularyIndex = (n: number) => (shortlist ? (shortlist.itemIndex(n) as number) : n + 1);
