@@ -41,6 +41,8 @@ export interface WindowOptions {
   onConflict?: (users: number) => void;
   /** Called for a user whose stored state cannot be read; it starts again from nothing. */
   onCorrupt?: (userId: string, error: StateFormatError) => void;
+  /** Called when dropping published outcomes fails; they stay until the user's next commit. */
+  onDropFailure?: (error: unknown) => void;
 }
 
 /** The store's options as the configuration sets them. */
@@ -104,6 +106,15 @@ export class StateConflictError extends Error {
 /** How often a user whose state keeps changing under us is decided again before the batch fails. */
 const MAX_ATTEMPTS = 5;
 
+/**
+ * Published outcomes are dropped in Redis at most this long after they are published, or once
+ * this many users wait for it. A user's next commit replaces them anyway, and users with full
+ * windows often come back within that time: their drop is then never sent. Dropping after every
+ * batch cost one script call per user, in which Redis copies the user's whole state.
+ */
+const DROP_DELAY_MS = 1_000;
+const DROP_QUEUE_USERS = 5_000;
+
 interface UserGroup {
   userId: string;
   key: string;
@@ -127,6 +138,9 @@ export class WindowStore {
   private readonly cache = new Map<string, Buffer>();
   /** Per `apply` result, the states it wrote that still hold scores, as written: what `published` drops. */
   private readonly unpublished = new WeakMap<readonly StateOutcome[], OutcomesDrop[]>();
+  /** Published outcomes not dropped yet, by key: the latest commit of each user. */
+  private queuedDrops = new Map<string, OutcomesDrop>();
+  private dropTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly client: Redis,
@@ -219,17 +233,42 @@ export class WindowStore {
 
   /**
    * Says that the outcomes `apply` returned are published: each user's state written by that call
-   * drops its stored copy of them, which is most of a user's memory at window 50 when several of
-   * its events share a batch. A replay of those events is then recognised by offset and not
-   * published again. A state changed since (a later commit) is left alone; so are the outcomes of
-   * a batch never said to be published, which a replay answers with the same scores.
+   * will drop its stored copy of them (at most DROP_DELAY_MS later), which is most of a user's
+   * memory at window 50 when several of its events share a batch. A replay of those events is
+   * then recognised by offset and not published again. A state changed since (a later commit) is
+   * left alone; so are the outcomes of a batch never said to be published, which a replay answers
+   * with the same scores.
    */
   async published(outcomes: readonly StateOutcome[]): Promise<void> {
     const drops = this.unpublished.get(outcomes);
     this.unpublished.delete(outcomes);
     if (!drops || drops.length === 0) return;
+    for (const drop of drops) this.queuedDrops.set(drop.key, drop);
+    if (this.queuedDrops.size >= DROP_QUEUE_USERS) {
+      await this.dropPublished();
+      return;
+    }
+    this.dropTimer ??= setTimeout(() => {
+      this.dropPublished().catch((error) => this.options.onDropFailure?.(error));
+    }, DROP_DELAY_MS).unref();
+  }
+
+  /**
+   * Drops the queued published outcomes now. Those of a user this process has committed again since
+   * are skipped: that commit replaced them, and Redis would refuse the drop anyway.
+   */
+  async dropPublished(): Promise<void> {
+    clearTimeout(this.dropTimer);
+    this.dropTimer = undefined;
+    const queued = [...this.queuedDrops.values()];
+    this.queuedDrops = new Map();
+    const drops = queued.filter(({ key, committed }) => {
+      const cached = this.cache.get(key);
+      return cached === undefined || cached === committed;
+    });
+    if (drops.length === 0) return;
     // Redis cuts them out of the stored state: sending the whole state again cost a second copy
-    // of every user's window per batch.
+    // of every user's window.
     const dropped = await this.scripts.dropOutcomes(drops, this.options.ttlMs);
     drops.forEach(({ key, committed, span }, i) => {
       if (dropped[i] && this.cache.get(key) === committed)

@@ -125,6 +125,15 @@ export async function startPipeline(
   if (publisher instanceof Publisher) await publisher.connect();
 
   const actions = new ActionVocabulary(config.events.actions, config.events.aliases);
+  const windows = new WindowStore(redis, {
+    ...windowOptions(config),
+    onConflict: (users) => metrics.stateConflicts.inc(users),
+    onCorrupt: (userId, error) => {
+      metrics.userStateRebuilds.labels('corrupt').inc();
+      logger.warn({ userId, err: error }, 'unreadable user state; starting the user again');
+    },
+    onDropFailure: () => metrics.redisErrors.labels('release_scores').inc(),
+  });
   const stages = {
     decode: createDecoder({
       vocabulary: actions,
@@ -132,14 +141,7 @@ export async function startPipeline(
       maxFutureSkewMs: config.events.maxFutureSkewMs,
     }),
     userId: userIdMapper(config.userIdKey),
-    windows: new WindowStore(redis, {
-      ...windowOptions(config),
-      onConflict: (users) => metrics.stateConflicts.inc(users),
-      onCorrupt: (userId, error) => {
-        metrics.userStateRebuilds.labels('corrupt').inc();
-        logger.warn({ userId, err: error }, 'unreadable user state; starting the user again');
-      },
-    }),
+    windows,
     scorer: () => models.scorer(),
     actions: actions.actions,
     ...(config.topics.profiles ? { profiles: { halfLifeMs: config.insights.profileHalfLifeMs } } : {}),
@@ -199,6 +201,11 @@ export async function startPipeline(
       await promotions?.close();
       await consumer.stop();
       await publisher.disconnect();
+      // Published scores still stored are dropped before leaving; with Redis away they stay until
+      // each user's next commit, which is no reason to hold up a shutdown.
+      if (redis.status === 'ready') {
+        await windows.dropPublished().catch(() => metrics.redisErrors.labels('release_scores').inc());
+      }
       models.close();
       redis.disconnect();
       logger.info('worker stopped');

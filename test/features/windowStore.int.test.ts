@@ -1,9 +1,10 @@
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { ActionVocabulary } from '../../src/events/actionVocabulary.js';
 import type { UserEvent } from '../../src/events/event.js';
 import { userStateKey } from '../../src/features/keys.js';
+import { Scripts } from '../../src/features/scripts.js';
 import { decodeState, encodeState } from '../../src/features/userState.js';
 import {
   type DecideFn,
@@ -142,6 +143,9 @@ describe('WindowStore on real Redis', () => {
     const withScores = (await redis.getBuffer(key)) as Buffer;
     expect(decodeState(withScores).outcomes).toHaveLength(2);
     await windows.published(published);
+    // Dropped later, in one go with other users' (or by the user's next commit).
+    expect(await redis.getBuffer(key)).toEqual(withScores);
+    await windows.dropPublished();
     // Redis cut them out: the state is otherwise byte for byte what was committed.
     expect(await redis.getBuffer(key)).toEqual(encodeState({ ...decodeState(withScores), outcomes: [] }));
     // Another process (no cached copy) reads what Redis holds: the replay is recognised, not answered.
@@ -156,6 +160,7 @@ describe('WindowStore on real Redis', () => {
     const newer = fresh(event('p', 4));
     await windows.apply(newer, 'in:0', historyOutcome);
     await windows.published(older);
+    await windows.dropPublished();
     const again = await store(3).apply(newer, 'in:0', () => {
       throw new Error('nothing is new');
     });
@@ -169,10 +174,32 @@ describe('WindowStore on real Redis', () => {
       throw new Error('nothing is new');
     });
     await windows.published(olderReplay);
+    await windows.dropPublished();
     const last = await store(3).apply(unpublished, 'in:0', () => {
       throw new Error('nothing is new');
     });
     expect(readable(last)).toEqual([{ status: 'remembered', outcome: 'p-e5<3,4,5' }]);
+  });
+
+  it('drops published outcomes within a second, and sends no drop for a user committed again since', async () => {
+    const windows = store(3);
+    const stored = async (userId: string) =>
+      decodeState((await redis.getBuffer(userStateKey(prefix, userId))) as Buffer).outcomes.length;
+    const drops = vi.spyOn(Scripts.prototype, 'dropOutcomes');
+    try {
+      await windows.published(
+        await windows.apply(fresh(event('q', 1), event('r', 1)), 'in:0', historyOutcome),
+      );
+      // q comes back before the drop: this commit replaced the published outcomes with its own.
+      await windows.apply(fresh(event('q', 2)), 'in:0', historyOutcome);
+      await vi.waitFor(async () => expect(await stored('r')).toBe(0), { timeout: 3_000, interval: 50 });
+      expect(await stored('q')).toBe(1);
+      expect(drops.mock.calls.flatMap(([queued]) => queued.map((drop) => drop.key))).toEqual([
+        userStateKey(prefix, 'r'),
+      ]);
+    } finally {
+      drops.mockRestore();
+    }
   });
 
   it('recognises a repeated eventId among the recent ones, and a replayed offset after that', async () => {
