@@ -99,14 +99,16 @@ interface Window {
  */
 class ChangingWindow {
   private bytes: Buffer;
-  /** Encoded entries appended after `bytes`, in order; never changed once a snapshot holds them. */
+  /** Encoded entries appended after `bytes`, in order. Only ever pushed to, or replaced by a new array, so a snapshot's prefix of it stays as it was. */
   private tail: Buffer[] = [];
   count: number;
   oldestSeconds: number;
   newestSeconds: number;
 
   constructor(stored: Window) {
-    ({ bytes: this.bytes, count: this.count, oldestSeconds: this.oldestSeconds } = stored);
+    this.bytes = stored.bytes;
+    this.count = stored.count;
+    this.oldestSeconds = stored.oldestSeconds;
     this.newestSeconds = stored.newestSeconds;
   }
 
