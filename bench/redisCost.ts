@@ -10,6 +10,7 @@ import { syntheticEvents } from '../src/events/synthetic.js';
 import { WindowStore, windowOptions } from '../src/features/windowStore.js';
 import { buildScoreMessage, toStoredScore } from '../src/sinks/scoreMessage.js';
 import { formatTable } from '../test/faults/figures.js';
+import { usedCpuSeconds } from './e2e/redisUsage.js';
 
 const USAGE = `usage: npm run bench:redis -- [--events N] [--users N] [--batch N]
 
@@ -47,13 +48,12 @@ async function freePort(): Promise<number> {
 /** The server's CPU time, its script calls, and all its commands (those run inside scripts included). */
 async function serverCounters(redis: Redis): Promise<{ cpuSeconds: number; scripts: number; calls: number }> {
   const info = await redis.info('everything');
-  const field = (name: string) => Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(info)?.[1] ?? 0);
   const calls = [...info.matchAll(/^cmdstat_\w+:calls=(\d+)/gm)].reduce(
     (sum, match) => sum + Number(match[1]),
     0,
   );
   const scripts = Number(/^cmdstat_evalsha:calls=(\d+)/m.exec(info)?.[1] ?? 0);
-  return { cpuSeconds: field('used_cpu_user') + field('used_cpu_sys'), scripts, calls };
+  return { cpuSeconds: usedCpuSeconds(info), scripts, calls };
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'seqscore-bench-redis-'));

@@ -15,6 +15,7 @@ import { type BatchStages, processBatch } from '../src/worker/batchProcessor.js'
 import { loadCheckedModel } from '../src/worker/modelSwitch.js';
 import { formatTable } from '../test/faults/figures.js';
 import { BENCH_ACTIONS, benchModelFolder } from './e2e/model.js';
+import { deleteKeys, usedCpuSeconds } from './e2e/redisUsage.js';
 import { fullWindowStream } from './e2e/streams.js';
 
 const USAGE = `usage: npm run bench:window -- [--windows 20,50,200] [--users N] [--runs N]
@@ -122,9 +123,7 @@ function messages(part: Partition, from: number, to: number): KafkaMessage[] {
 }
 
 async function redisCpuSeconds(): Promise<number> {
-  const info = await redis.info('cpu');
-  const field = (name: string) => Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(info)?.[1] ?? 0);
-  return field('used_cpu_sys') + field('used_cpu_user');
+  return usedCpuSeconds(await redis.info('cpu'));
 }
 
 interface Cost {
@@ -175,8 +174,7 @@ async function measure(parts: Partition[], window: number, run: number): Promise
     }
   }
   await store.dropPublished();
-  const keys = await redis.keys(`${keyPrefix}:*`);
-  for (let i = 0; i < keys.length; i += 1000) await redis.del(...keys.slice(i, i + 1000));
+  await deleteKeys(redis, `${keyPrefix}:`);
   return cost;
 }
 

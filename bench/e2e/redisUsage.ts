@@ -43,3 +43,9 @@ export async function deleteKeys(redis: Redis, prefix: string): Promise<number> 
   });
   return deleted;
 }
+
+/** Redis's own CPU time (user and system, main process) in seconds, from an INFO reply with the cpu section. */
+export function usedCpuSeconds(info: string): number {
+  const field = (name: string) => Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(info)?.[1] ?? 0);
+  return field('used_cpu_user') + field('used_cpu_sys');
+}
