@@ -164,8 +164,8 @@ class ChangingWindow {
       this.bytes = this.bytes.subarray(entryEnd(this.bytes, 0));
       this.count--;
       // The new oldest entry's gap was measured from the entry just dropped.
-      if (this.count > 0)
-        this.oldestSeconds += entryGapSeconds(this.bytes.length > 0 ? this.bytes : this.joined(), 0);
+      const oldest = this.bytes.length > 0 ? this.bytes : this.tail[0];
+      if (oldest) this.oldestSeconds += entryGapSeconds(oldest, 0);
     }
   }
 }
