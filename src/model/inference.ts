@@ -34,7 +34,7 @@ export interface HeadInputs {
  * The k best entries offered since the last reset, best first; of equal scores, the one offered
  * first stays first. Reused across rows: allocating its scores per row was most of its cost.
  */
-export class TopK<T> {
+class TopK<T> {
   entries: T[] = [];
   private readonly scores: Float64Array;
 
@@ -71,16 +71,13 @@ export class TopK<T> {
   }
 }
 
-/**
- * Indexes of the `top.k` largest values of row (values[from .. from + width)) that are not
- * skipped, best first; of equal values, the lower index first.
- */
-export function topIndexes(
-  values: Float32Array | Float64Array,
+/** Indexes of the `top.k` largest values of row (values[from .. from + width)) that are not skipped, best first. */
+function topIndexes(
+  values: Float32Array,
   from: number,
   width: number,
   top: TopK<number>,
-  skip?: (index: number) => boolean,
+  skip: (index: number) => boolean,
 ): number[] {
   top.reset();
   const k = top.k;
@@ -88,11 +85,42 @@ export function topIndexes(
   let floor = Number.NEGATIVE_INFINITY;
   for (let i = 0; i < width; i++) {
     const value = values[from + i] as number;
-    if (value <= floor || skip?.(i)) continue;
+    if (value <= floor || skip(i)) continue;
     top.offer(i, value);
     if (top.entries.length === k) floor = top.lowest();
   }
   return top.entries;
+}
+
+/**
+ * The k best of keys 1..distinct by `scores`, best first and, of equal scores, the lower key first:
+ * written to `best` (with their scores to `bestScores`); returns how many. Keys number a history's
+ * items by first appearance, and the repeat head favours recent items, so the scan runs from the
+ * last key down: the best come first and most others fail one comparison, where a scan upwards
+ * moved most keys through the list.
+ */
+export function bestKeys(
+  scores: Float64Array,
+  distinct: number,
+  k: number,
+  best: Int32Array,
+  bestScores: Float64Array,
+): number {
+  let count = 0;
+  for (let key = distinct; key >= 1; key--) {
+    const score = scores[key] as number;
+    if (count === k && score < (bestScores[k - 1] as number)) continue;
+    let position = count < k ? count++ : k - 1;
+    // A lower key, scanned later, goes before the equal scores already in.
+    while (position > 0 && (bestScores[position - 1] as number) <= score) {
+      best[position] = best[position - 1] as number;
+      bestScores[position] = bestScores[position - 1] as number;
+      position--;
+    }
+    best[position] = key;
+    bestScores[position] = score;
+  }
+  return count;
 }
 
 /** The heads' values for n scored events, read from tensors, flat in row-major order. */
@@ -208,8 +236,10 @@ export function mergePredictions(
   // Per distinct item of a history (its itemKey, 1..length): merged score and id. Reused across rows.
   const keyScores = new Float64Array(length + 1);
   const keyItems: string[] = new Array(length + 1);
+  const best = new Int32Array(k);
+  const bestScores = new Float64Array(k);
   const top = new TopK<ItemScore>(k);
-  const topIndex = new TopK<number>(k);
+  const topExplore = new TopK<number>(k);
   // The row whose history last held each frequent item: a membership test without a set per row.
   const seenInRow = new Int32Array(frequentItems + 1).fill(-1);
   return histories.map((history, b) => {
@@ -236,15 +266,21 @@ export function mergePredictions(
     }
     // History items first, in order of first appearance, then explore items best first: ties keep that order.
     top.reset();
-    // Selected before any entry is made: offering each key made an object per history item.
-    for (const index of topIndexes(keyScores, 1, distinct, topIndex)) {
-      const score = keyScores[1 + index] as number;
-      top.offer({ itemId: keyItems[1 + index] as string, score }, score);
+    const selected = bestKeys(keyScores, distinct, k, best, bestScores);
+    for (let i = 0; i < selected; i++) {
+      const score = bestScores[i] as number;
+      top.offer({ itemId: keyItems[best[i] as number] as string, score }, score);
     }
     // The history's items have their explore share above: the k best of the others can make the list.
     const vocabularyIndex = (n: number) => (shortlist ? (shortlist.itemIndex(n) as number) : n + 1);
     const inHistory = (n: number) => seenInRow[vocabularyIndex(n)] === b;
-    for (const n of topIndexes(outputs.exploreShares, b * exploreWidth, exploreWidth, topIndex, inHistory)) {
+    for (const n of topIndexes(
+      outputs.exploreShares,
+      b * exploreWidth,
+      exploreWidth,
+      topExplore,
+      inHistory,
+    )) {
       const itemId = items.valueAt(vocabularyIndex(n)) as string;
       const score =
         (1 - gate) *
