@@ -106,8 +106,8 @@ try {
   for (let start = 0; start < stream.length; start += batch) {
     const slice = stream
       .slice(start, start + batch)
-      .map((event, i) => ({ event, offset: String(start + i) }));
-    const outcomes = await store.apply(slice, 'bench:0', (pending) =>
+      .map((event, i) => ({ event, offset: String(start + i), source: 'bench:0' }));
+    const outcomes = await store.apply(slice, (pending) =>
       pending.map((user) => ({ modelState, outcomes: user.events.map(() => stored) })),
     );
     // As the worker does once a batch's scores are published: the users drop their stored copies

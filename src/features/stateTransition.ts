@@ -32,6 +32,8 @@ export interface IncomingEvent {
   event: UserEvent;
   /** Input offset within `source`. */
   offset: number;
+  /** The input partition, as `sourceHash` gives it. */
+  source: number;
 }
 
 /** Why an event was too late: older than the newest event by more than the bound, or than a full window. */
@@ -213,11 +215,10 @@ export function applyEvents(
   state: UserState,
   events: readonly IncomingEvent[],
   limits: StateLimits,
-  source: number,
   actions: ActionVocabulary,
 ): Transition {
   let newestMs = state.newestMs;
-  let offsetSeen = state.offsets.get(source) ?? -1;
+  const offsets = new Map(state.offsets);
   const stored: Window = {
     bytes: state.window,
     count: state.windowCount,
@@ -235,7 +236,8 @@ export function applyEvents(
   const appended = new AppendedWindow(stored, actions);
   let rewritten = false;
 
-  for (const { event, offset } of events) {
+  for (const { event, offset, source } of events) {
+    const offsetSeen = offsets.get(source) ?? -1;
     const idHash = eventIdHash(event.eventId);
     const key = idHash.toString('latin1');
     const outcome = remembered.get(key);
@@ -284,11 +286,9 @@ export function applyEvents(
         if (newestMs === null || event.tsMs > newestMs) newestMs = event.tsMs;
       }
     }
-    if (offset > offsetSeen) offsetSeen = offset;
+    if (offset > offsetSeen) offsets.set(source, offset);
   }
 
-  const offsets = new Map(state.offsets);
-  offsets.set(source, offsetSeen);
   const next: UserState = {
     seq: (state.seq + 1) % 2 ** 32,
     newestMs,

@@ -7,6 +7,7 @@ import { type OutcomesDrop, Scripts } from './scripts.js';
 import {
   applyEvents,
   decodeLateness,
+  type IncomingEvent,
   type Lateness,
   type StateLimits,
   sourceHash,
@@ -62,6 +63,8 @@ export interface SourcedEvent {
   event: UserEvent;
   /** Input offset: a replayed message is recognised by it even once its eventId is forgotten. */
   offset: string;
+  /** The input partition the offset belongs to, as `topic:partition`. */
+  source: string;
 }
 
 export type StateOutcome =
@@ -120,7 +123,7 @@ interface UserGroup {
   key: string;
   /** Indexes into the caller's events of this user's first occurrences of each eventId. */
   indexes: number[];
-  events: { event: UserEvent; offset: number }[];
+  events: IncomingEvent[];
   /** The state as last read or cached; undefined until read. */
   stored?: Buffer | null;
 }
@@ -151,10 +154,10 @@ export class WindowStore {
   }
 
   /**
-   * Applies events from one topic partition (`source`), in order. Each user's state keeps the
-   * outcomes (scores) of this commit until `published` is called with what this returned.
+   * Applies events, each user's in order. Each user's state keeps the outcomes (scores) of this
+   * commit until `published` is called with what this returned.
    */
-  async apply(events: readonly SourcedEvent[], source: string, decide: DecideFn): Promise<StateOutcome[]> {
+  async apply(events: readonly SourcedEvent[], decide: DecideFn): Promise<StateOutcome[]> {
     const outcomes: (StateOutcome | undefined)[] = new Array(events.length);
     const withScores: OutcomesDrop[] = [];
     const { groups, repeats } = this.group(events);
@@ -163,7 +166,6 @@ export class WindowStore {
     uncached.forEach((group, i) => {
       group.stored = read[i] ?? null;
     });
-    const sourceId = sourceHash(source);
     let pending = groups;
     for (let attempt = 1; pending.length > 0; attempt++) {
       if (attempt > MAX_ATTEMPTS) {
@@ -172,7 +174,7 @@ export class WindowStore {
         );
       }
       const transitions = pending.map((group) =>
-        applyEvents(this.decode(group), group.events, this.limits, sourceId, this.options.actions),
+        applyEvents(this.decode(group), group.events, this.limits, this.options.actions),
       );
       const states = await this.decideAll(pending, transitions, decide);
       const encoded = states.map(encodeState);
@@ -352,7 +354,9 @@ export class WindowStore {
   private group(events: readonly SourcedEvent[]): { groups: UserGroup[]; repeats: Map<number, number> } {
     const byUser = new Map<string, UserGroup & { firstIndex: Map<string, number> }>();
     const repeats = new Map<number, number>();
-    events.forEach(({ event, offset }, index) => {
+    // A batch holds a few partitions: each one's name is hashed once.
+    const sourceIds = new Map<string, number>();
+    events.forEach(({ event, offset, source }, index) => {
       let group = byUser.get(event.userId);
       if (!group) {
         const key = userStateKey(this.options.keyPrefix, event.userId);
@@ -369,7 +373,12 @@ export class WindowStore {
       }
       group.firstIndex.set(event.eventId, index);
       group.indexes.push(index);
-      group.events.push({ event, offset: Number(offset) });
+      let sourceId = sourceIds.get(source);
+      if (sourceId === undefined) {
+        sourceId = sourceHash(source);
+        sourceIds.set(source, sourceId);
+      }
+      group.events.push({ event, offset: Number(offset), source: sourceId });
     });
     return { groups: [...byUser.values()], repeats };
   }

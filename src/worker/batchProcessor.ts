@@ -31,7 +31,7 @@ export interface BatchStages {
   /** Maps a user id to the id kept in Redis and sent out (a keyed pseudonym, or the id itself). */
   userId: (userId: string) => string;
   windows: {
-    apply(events: readonly SourcedEvent[], source: string, decide: DecideFn): Promise<StateOutcome[]>;
+    apply(events: readonly SourcedEvent[], decide: DecideFn): Promise<StateOutcome[]>;
     published(outcomes: readonly StateOutcome[]): Promise<void>;
   };
   /** The model in use: asked once per batch, so a new model takes over between two batches. */
@@ -195,8 +195,11 @@ export async function processBatch(
       'user_state',
       () =>
         stages.windows.apply(
-          valid.map(({ event, message }) => ({ event, offset: message.offset })),
-          `${source.topic}:${source.partition}`,
+          valid.map(({ event, message }) => ({
+            event,
+            offset: message.offset,
+            source: `${source.topic}:${source.partition}`,
+          })),
           decide,
         ),
       () => scoringFailed,

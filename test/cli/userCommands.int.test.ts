@@ -49,8 +49,7 @@ beforeAll(async () => {
   });
   const events = smallShop().filter((event) => event.userId === 'u1');
   await windows.apply(
-    events.map((event, i) => ({ event, offset: String(i) })),
-    'events:0',
+    events.map((event, i) => ({ event, offset: String(i), source: 'events:0' })),
     (users) =>
       users.map((user) => ({ modelState: null, outcomes: user.events.map(() => Buffer.from('score')) })),
   );

@@ -490,8 +490,7 @@ export async function cleanReplay(test: FaultTest, messages: readonly Message[])
   for (let start = 0; start < valid.length; start += 2_000) {
     const chunk = valid.slice(start, start + 2_000);
     const outcomes = await windows.apply(
-      chunk.map(({ event }, i) => ({ event, offset: String(start + i) })),
-      'clean:0',
+      chunk.map(({ event }, i) => ({ event, offset: String(start + i), source: 'clean:0' })),
       (users) =>
         users.map((user) => ({ modelState: null, outcomes: user.events.map(() => Buffer.from('clean')) })),
     );

@@ -63,10 +63,10 @@ describe('applyEvents', () => {
             tsMs += stepMs;
             offset++;
             const event: UserEvent = { eventId: `e${offset}`, userId: 'u', itemId, action, tsMs };
-            return { event, offset };
+            return { event, offset, source: 1 };
           });
           const expected = incoming.map(({ event }) => reference.add(event));
-          const transition = applyEvents(state, incoming, limits, 1, actions);
+          const transition = applyEvents(state, incoming, limits, actions);
           transition.results.forEach((result, i) => {
             const upTo = expected[i];
             expect(result.kind).toBe(upTo ? 'new' : 'late');

@@ -23,7 +23,7 @@ function memoryWindows(size: number) {
     async published(outcomes: readonly StateOutcome[]): Promise<void> {
       released.push(outcomes);
     },
-    async apply(events: readonly SourcedEvent[], _source: string, decide: DecideFn): Promise<StateOutcome[]> {
+    async apply(events: readonly SourcedEvent[], decide: DecideFn): Promise<StateOutcome[]> {
       const users = new Map<string, PendingUser>();
       const outcomes: StateOutcome[] = [];
       for (const { event } of events) {
