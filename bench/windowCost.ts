@@ -164,7 +164,10 @@ async function measure(parts: Partition[], window: number, run: number): Promise
       const redisBefore = measured ? await redisCpuSeconds() : 0;
       const cpuBefore = process.cpuUsage();
       const startedAt = performance.now();
-      await processBatch(messages(part, from, to), { topic: 'bench', partition: p }, stages);
+      await processBatch(
+        [{ messages: messages(part, from, to), source: { topic: 'bench', partition: p } }],
+        stages,
+      );
       if (!measured) continue;
       const cpu = process.cpuUsage(cpuBefore);
       cost.wallMicros += (performance.now() - startedAt) * 1000;

@@ -1,20 +1,19 @@
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import { errorSummary, type Logger } from '../logger.js';
-
-export interface MessageSource {
-  topic: string;
-  partition: number;
-}
-
-/** Processes one micro-batch of one partition; resolves once its effects are durable. */
-export type MicroBatchHandler = (messages: KafkaMessage[], source: MessageSource) => Promise<void>;
+import { type MessageSource, type MicroBatch, type PassHandler, PassQueue } from './passQueue.js';
 
 export interface EventConsumerOptions {
   topic: string;
   groupId: string;
   sessionTimeoutMs: number;
   heartbeatIntervalMs: number;
+  /** Events in one pass of the handler (a partition's micro-batch alone may not exceed it). */
   maxBatch: number;
+  /**
+   * Partitions handled concurrently, and so in one pass: kafkajs hands them over together. 1 when
+   * the handler must see one partition at a time (a Kafka transaction commits one partition's offsets).
+   */
+  partitionsPerPass: number;
   /** Upper bound on the bytes one fetch may bring in, and so on the messages held in memory. */
   fetchMaxBytes: number;
   /** Longest wait between two attempts at a failing micro-batch. */
@@ -56,8 +55,9 @@ export function retryDelayMs(attempt: number, maxMs: number, random: () => numbe
 }
 
 /**
- * The input side: a consumer-group member that cuts each fetched batch into micro-batches, hands
- * each to the handler, and marks its offsets for commit only after the handler has resolved.
+ * The input side: a consumer-group member that cuts each partition's fetched batch into
+ * micro-batches, hands them to the handler (those of several partitions in one pass), and marks
+ * each one's offsets for commit only after the handler has resolved.
  *
  * A failing micro-batch (Redis or Kafka unavailable or too slow) is retried in place with backoff,
  * its partition paused, and heartbeats sent meanwhile so the group does not evict a worker that is
@@ -66,14 +66,19 @@ export function retryDelayMs(attempt: number, maxMs: number, random: () => numbe
  */
 export class EventConsumer {
   private readonly consumer: Consumer;
+  private readonly passes: PassQueue;
   private inGroup = false;
 
   constructor(
     kafka: Kafka,
     private readonly options: EventConsumerOptions,
-    private readonly handler: MicroBatchHandler,
+    handler: PassHandler,
     private readonly logger: Logger,
   ) {
+    this.passes = new PassQueue(handler, {
+      maxEvents: options.maxBatch,
+      maxBatches: options.partitionsPerPass,
+    });
     this.consumer = kafka.consumer({
       groupId: options.groupId,
       sessionTimeout: options.sessionTimeoutMs,
@@ -115,6 +120,7 @@ export class EventConsumer {
     await this.consumer.subscribe({ topic: this.options.topic, fromBeginning: true });
     await this.consumer.run({
       eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: this.options.partitionsPerPass,
       autoCommit: !this.options.handlerCommitsOffsets,
       eachBatch: (payload) => this.eachBatch(payload),
     });
@@ -134,7 +140,7 @@ export class EventConsumer {
         if (!isRunning() || isStale()) return;
         this.options.onBuffered?.(batch.messages.length - start);
         const messages = batch.messages.slice(start, start + this.options.maxBatch);
-        const rebalancing = await this.processWithRetries(messages, source, payload);
+        const rebalancing = await this.processWithRetries({ messages, source }, payload);
         resolveOffset((messages[messages.length - 1] as KafkaMessage).offset);
         if (!this.options.handlerCommitsOffsets) await commitOffsetsIfNecessary();
         // The partition may be about to move to another worker: hand it over rather than go on.
@@ -147,11 +153,7 @@ export class EventConsumer {
   }
 
   /** Resolves once the handler has succeeded; true when a rebalance started in the meantime. */
-  private async processWithRetries(
-    messages: KafkaMessage[],
-    source: MessageSource,
-    payload: EachBatchPayload,
-  ): Promise<boolean> {
+  private async processWithRetries(microBatch: MicroBatch, payload: EachBatchPayload): Promise<boolean> {
     let rebalancing = false;
     // Heartbeats while the handler runs: a slow store must not look like a dead worker.
     const keepAlive = setInterval(() => {
@@ -164,7 +166,7 @@ export class EventConsumer {
     try {
       for (let attempt = 1; ; attempt++) {
         try {
-          await this.handler(messages, source);
+          await this.passes.submit(microBatch);
           return rebalancing;
         } catch (error) {
           // Stopping, or the partition is no longer ours: leave the offsets unresolved for a replay.
@@ -178,7 +180,7 @@ export class EventConsumer {
           }
           this.options.onRetry?.(error, attempt, delayMs);
           this.logger.warn(
-            { ...source, attempt, delayMs, error: errorSummary(error) },
+            { ...microBatch.source, attempt, delayMs, error: errorSummary(error) },
             'micro-batch failed; partition paused, retrying',
           );
           await this.sleepUnlessStopped(delayMs, payload);

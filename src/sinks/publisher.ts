@@ -15,8 +15,8 @@ export interface PublishBatch {
   deadLetters: readonly DeadLetter[];
   /** Interest profiles of the users this batch scored (only when profiles are published). */
   profiles?: readonly ProfileMessage[];
-  /** The input partition the batch came from, and the offset to commit once it is published. */
-  input: { topic: string; partition: number; nextOffset: string };
+  /** The input partitions the batch came from, each with the offset to commit once it is published. */
+  inputs: readonly { topic: string; partition: number; nextOffset: string }[];
 }
 
 /** The batch as kafkajs topic messages: scores keyed by user, dead letters with their headers. */

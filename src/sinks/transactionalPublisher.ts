@@ -28,7 +28,10 @@ export class TransactionalPublisher {
   ) {}
 
   async publish(batch: PublishBatch): Promise<void> {
-    const { topic, partition, nextOffset } = batch.input;
+    if (batch.inputs.length !== 1) {
+      throw new Error(`a transaction commits the offsets of one input partition, not ${batch.inputs.length}`);
+    }
+    const { topic, partition, nextOffset } = batch.inputs[0] as PublishBatch['inputs'][number];
     const transactionalId = `${this.groupId}-${topic}-${partition}`;
     const producer = await this.producer(transactionalId);
     try {

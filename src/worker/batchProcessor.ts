@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { KafkaMessage } from 'kafkajs';
-import type { MessageSource } from '../consumers/eventConsumer.js';
+import type { MicroBatch } from '../consumers/passQueue.js';
 import type { DecodeResult } from '../events/decoder.js';
 import type { UserEvent } from '../events/event.js';
 import type {
@@ -102,12 +102,12 @@ function lateDetail(event: UserEvent, lateness: Lateness): string {
 
 /**
  * decode -> plan the user windows (one Redis round trip) -> score the new events (one forward pass)
- * -> commit windows and scores together (one round trip) -> publish (one produce request). Replayed
- * events get their stored score back. Throws if any store fails, leaving the offsets unresolved.
+ * -> commit windows and scores together (one round trip) -> publish (one produce request), for the
+ * micro-batches of one or more partitions together. Replayed events get their stored score back.
+ * Throws if any store fails, leaving the offsets unresolved.
  */
 export async function processBatch(
-  messages: readonly KafkaMessage[],
-  source: MessageSource,
+  batches: readonly MicroBatch[],
   stages: BatchStages,
 ): Promise<BatchResult> {
   const { metrics } = stages;
@@ -115,9 +115,14 @@ export async function processBatch(
   const counts: (() => void)[] = [];
 
   const endDecode = metrics.batchStageSeconds.startTimer({ stage: 'decode' });
-  const valid: { event: UserEvent; message: KafkaMessage }[] = [];
+  const valid: { event: UserEvent; message: KafkaMessage; source: MicroBatch['source'] }[] = [];
   const deadLetters: DeadLetter[] = [];
-  const deadLetter = (message: KafkaMessage, reason: string, detail: string) => {
+  const deadLetter = (
+    message: KafkaMessage,
+    source: MicroBatch['source'],
+    reason: string,
+    detail: string,
+  ) => {
     counts.push(() => metrics.eventsInvalid.labels(reason).inc());
     deadLetters.push({
       key: message.key,
@@ -127,12 +132,18 @@ export async function processBatch(
       source: { topic: source.topic, partition: source.partition, offset: message.offset },
     });
   };
-  for (const message of messages) {
-    const result = stages.decode(message.value, message.key);
-    if (result.ok) {
-      valid.push({ event: { ...result.event, userId: stages.userId(result.event.userId) }, message });
-    } else {
-      deadLetter(message, result.reason, result.detail);
+  for (const { messages, source } of batches) {
+    for (const message of messages) {
+      const result = stages.decode(message.value, message.key);
+      if (result.ok) {
+        valid.push({
+          event: { ...result.event, userId: stages.userId(result.event.userId) },
+          message,
+          source,
+        });
+      } else {
+        deadLetter(message, source, result.reason, result.detail);
+      }
     }
   }
   endDecode();
@@ -195,7 +206,7 @@ export async function processBatch(
       'user_state',
       () =>
         stages.windows.apply(
-          valid.map(({ event, message }) => ({
+          valid.map(({ event, message, source }) => ({
             event,
             offset: message.offset,
             source: `${source.topic}:${source.partition}`,
@@ -214,7 +225,7 @@ export async function processBatch(
   const scored: { message: KafkaMessage; score: ScoreMessage }[] = [];
   let forgotten = 0;
   outcomes.forEach((outcome, i) => {
-    const { event, message } = valid[i] as (typeof valid)[number];
+    const { event, message, source } = valid[i] as (typeof valid)[number];
     switch (outcome.status) {
       case 'applied':
         if (outcome.placed) counts.push(() => metrics.lateEvents.labels('placed').inc());
@@ -226,7 +237,7 @@ export async function processBatch(
         break;
       case 'late':
         if (!outcome.replayed) counts.push(() => metrics.lateEvents.labels('rejected').inc());
-        deadLetter(message, 'too_late', lateDetail(event, outcome.lateness));
+        deadLetter(message, source, 'too_late', lateDetail(event, outcome.lateness));
         break;
       case 'forgotten':
         counts.push(() => metrics.duplicateEvents.labels('expired').inc());
@@ -236,19 +247,22 @@ export async function processBatch(
   });
 
   const endPublish = metrics.batchStageSeconds.startTimer({ stage: 'publish' });
-  const last = messages[messages.length - 1] as KafkaMessage;
   await stage('publish', () =>
     stages.publisher.publish({
       scores: scored.map((entry) => entry.score),
       deadLetters,
       ...(stages.profiles ? { profiles: [...profiles.values()] } : {}),
-      input: { ...source, nextOffset: (BigInt(last.offset) + 1n).toString() },
+      inputs: batches.map(({ messages, source }) => ({
+        ...source,
+        nextOffset: (BigInt((messages[messages.length - 1] as KafkaMessage).offset) + 1n).toString(),
+      })),
     }),
   );
   endPublish();
 
-  metrics.eventsConsumed.inc(messages.length);
-  metrics.batchEvents.observe(messages.length);
+  const consumed = batches.reduce((sum, { messages }) => sum + messages.length, 0);
+  metrics.eventsConsumed.inc(consumed);
+  metrics.batchEvents.observe(consumed);
   for (const count of counts) count();
   metrics.userStateRebuilds.labels('missing').inc(steps.rebuiltMissing);
   metrics.userStateRebuilds.labels('version').inc(steps.rebuiltVersion);

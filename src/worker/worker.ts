@@ -157,6 +157,8 @@ export async function startPipeline(
       sessionTimeoutMs: config.kafka.sessionTimeoutMs,
       heartbeatIntervalMs: config.kafka.heartbeatIntervalMs,
       maxBatch: config.worker.maxBatch,
+      // A transaction commits one input partition's offsets (see TransactionalPublisher).
+      partitionsPerPass: config.kafka.transactions ? 1 : config.topics.partitions,
       fetchMaxBytes: config.kafka.fetchMaxBytes,
       retryBackoffMaxMs: config.worker.retryBackoffMaxMs,
       handlerCommitsOffsets: config.kafka.transactions,
@@ -167,8 +169,8 @@ export async function startPipeline(
       onBuffered: (messages) => metrics.bufferedMessages.set(messages),
       onFatal: (error) => hooks.onFatal?.(error),
     },
-    async (messages, source) => {
-      const result = await models.during(() => processBatch(messages, source, stages));
+    async (batches) => {
+      const result = await models.during(() => processBatch(batches, stages));
       hooks.onBatch?.(result);
     },
     logger.child({ component: 'consumer' }),

@@ -1,11 +1,12 @@
 import type { EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
 import { EventConsumer, type EventConsumerOptions, retryDelayMs } from '../../src/consumers/eventConsumer.js';
+import type { MicroBatch } from '../../src/consumers/passQueue.js';
 import { createLogger } from '../../src/logger.js';
 
 /** Captures the eachBatch callback that EventConsumer hands to kafkajs, so it can be driven directly. */
 function harness(
-  handler: (messages: KafkaMessage[]) => Promise<void>,
+  handler: (batches: readonly MicroBatch[]) => Promise<void>,
   options: Partial<EventConsumerOptions> = {},
 ) {
   let eachBatch: ((payload: EachBatchPayload) => Promise<void>) | undefined;
@@ -28,6 +29,7 @@ function harness(
       sessionTimeoutMs: 10_000,
       heartbeatIntervalMs: 1_000,
       maxBatch: 2,
+      partitionsPerPass: 4,
       fetchMaxBytes: 1024 * 1024,
       retryBackoffMaxMs: 5,
       onRetry: (_error, attempt) => events.push(`retry ${attempt}`),
@@ -35,18 +37,18 @@ function harness(
       onFatal: () => undefined,
       ...options,
     },
-    async (messages) => handler(messages),
+    handler,
     createLogger('silent'),
   );
-  const run = async (offsets: number[], running: () => boolean = () => true) => {
-    await consumer.start();
-    const payload = {
+  const payload = (partition: number, offsets: number[], running: () => boolean) =>
+    ({
       batch: {
         topic: 't',
-        partition: 0,
+        partition,
         messages: offsets.map((offset) => ({ offset: String(offset) }) as KafkaMessage),
       },
-      resolveOffset: (offset: string) => events.push(`resolve ${offset}`),
+      resolveOffset: (offset: string) =>
+        events.push(`resolve ${partition === 0 ? '' : `${partition}:`}${offset}`),
       commitOffsetsIfNecessary: async () => undefined,
       heartbeat: async () => undefined,
       pause: () => {
@@ -55,19 +57,43 @@ function harness(
       },
       isRunning: running,
       isStale: () => false,
-    } as unknown as EachBatchPayload;
-    await (eachBatch as NonNullable<typeof eachBatch>)(payload);
+    }) as unknown as EachBatchPayload;
+  const run = async (offsets: number[], running: () => boolean = () => true) => {
+    await consumer.start();
+    await (eachBatch as NonNullable<typeof eachBatch>)(payload(0, offsets, running));
   };
-  return { run, events };
+  /** As kafkajs hands over the partitions of one fetch: every eachBatch call in the same turn. */
+  const runTogether = async (offsetsByPartition: number[][]) => {
+    await consumer.start();
+    const handle = eachBatch as NonNullable<typeof eachBatch>;
+    await Promise.all(
+      offsetsByPartition.map((offsets, partition) => handle(payload(partition, offsets, () => true))),
+    );
+  };
+  return { run, runTogether, events };
 }
+
+const offsetsOf = (batches: readonly MicroBatch[]) =>
+  batches.map(({ source, messages }) => `${source.partition}:${messages.map((m) => m.offset).join(',')}`);
 
 describe('EventConsumer', () => {
   it('resolves each micro-batch only after its handler succeeded', async () => {
     const seen: string[][] = [];
-    const { run, events } = harness(async (messages) => void seen.push(messages.map((m) => m.offset)));
+    const { run, events } = harness(async (batches) => void seen.push(offsetsOf(batches)));
     await run([0, 1, 2]);
-    expect(seen).toEqual([['0', '1'], ['2']]);
+    expect(seen).toEqual([['0:0,1'], ['0:2']]);
     expect(events).toEqual(['resolve 1', 'resolve 2']);
+  });
+
+  it('hands the micro-batches of the partitions of one fetch to the handler in one pass', async () => {
+    const seen: string[][] = [];
+    const { runTogether, events } = harness(async (batches) => void seen.push(offsetsOf(batches)), {
+      maxBatch: 4,
+    });
+    await runTogether([[0, 1], [7], [3, 4, 5]]);
+    // The third partition's micro-batch would take the first pass over maxBatch events.
+    expect(seen).toEqual([['0:0,1', '1:7'], ['2:3,4,5']]);
+    expect(events).toEqual(['resolve 1', 'resolve 1:7', 'resolve 2:5']);
   });
 
   it('retries a failing micro-batch in place with its partition paused, then resumes', async () => {

@@ -1,7 +1,7 @@
 import type { PublishBatch } from '../../src/sinks/publisher.js';
 
 /** A micro-batch of one score and no dead letter, from the given input position. */
-export function oneScoreBatch(input: PublishBatch['input']): PublishBatch {
+export function oneScoreBatch(input: PublishBatch['inputs'][number]): PublishBatch {
   return {
     scores: [
       {
@@ -16,6 +16,6 @@ export function oneScoreBatch(input: PublishBatch['input']): PublishBatch {
       },
     ],
     deadLetters: [],
-    input,
+    inputs: [input],
   };
 }

@@ -36,7 +36,7 @@ describe('Publisher on the real local stack', () => {
     await publisher.publish({
       scores,
       deadLetters: [],
-      input: { topic: 'in', partition: 0, nextOffset: '2000' },
+      inputs: [{ topic: 'in', partition: 0, nextOffset: '2000' }],
     });
     const received = await readTopic(kafka, config.topics.output, scores.length, { quietMs: 500 });
     expect(received.map((message) => JSON.parse(String(message.value)).eventId)).toEqual(

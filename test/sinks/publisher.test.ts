@@ -25,7 +25,7 @@ const batch: PublishBatch = {
   scores: [],
   deadLetters: [],
   profiles: [profile],
-  input: { topic: 'in', partition: 0, nextOffset: '1' },
+  inputs: [{ topic: 'in', partition: 0, nextOffset: '1' }],
 };
 
 describe('topic messages of a batch', () => {

@@ -38,7 +38,7 @@ describe('TransactionalPublisher', () => {
     const { kafka, calls } = fakeKafka();
     const publisher = new TransactionalPublisher(kafka, { scores: 'out', deadLetters: 'dlq' }, 'g');
     await publisher.publish(batch);
-    await publisher.publish({ ...batch, input: { ...batch.input, nextOffset: '43' } });
+    await publisher.publish(oneScoreBatch({ topic: 'in', partition: 3, nextOffset: '43' }));
     expect(calls).toEqual([
       'g-in-3#1 connect',
       'g-in-3#1 send out:1',
@@ -48,6 +48,17 @@ describe('TransactionalPublisher', () => {
       'g-in-3#1 offsets 43',
       'g-in-3#1 commit',
     ]);
+  });
+
+  it('refuses a batch from several input partitions, whose offsets one transaction cannot commit', async () => {
+    const { kafka, calls } = fakeKafka();
+    const publisher = new TransactionalPublisher(kafka, { scores: 'out', deadLetters: 'dlq' }, 'g');
+    const inputs = [
+      { topic: 'in', partition: 3, nextOffset: '42' },
+      { topic: 'in', partition: 4, nextOffset: '7' },
+    ];
+    await expect(publisher.publish({ ...batch, inputs })).rejects.toThrow('one input partition, not 2');
+    expect(calls).toEqual([]);
   });
 
   it('drops a producer whose transaction failed; the next one (same id) aborts what was left', async () => {

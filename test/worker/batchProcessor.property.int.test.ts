@@ -67,7 +67,7 @@ describe('a micro-batch of fuzzed messages on real Redis', () => {
             attributes: 0,
             headers: {},
           }));
-          const result = await processBatch(messages, source, {
+          const result = await processBatch([{ messages, source }], {
             decode,
             userId: (userId) => userId,
             windows,

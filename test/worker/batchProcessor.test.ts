@@ -1,5 +1,6 @@
 import type { KafkaMessage } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
+import type { MicroBatch } from '../../src/consumers/passQueue.js';
 import { ActionVocabulary } from '../../src/events/actionVocabulary.js';
 import { createDecoder } from '../../src/events/decoder.js';
 import type { UserEvent } from '../../src/events/event.js';
@@ -118,19 +119,19 @@ const event = (eventId: string, userId: string, action = 'view') => ({
   ts: 1e12,
 });
 const source = { topic: 'in', partition: 0 };
+const onePartition = (messages: KafkaMessage[]): MicroBatch[] => [{ messages, source }];
 
 describe('processBatch', () => {
   it('scores every valid event with its own history and dead-letters the rest in one publish', async () => {
     const { all, published, seenLengths } = stages();
     const result = await processBatch(
-      [
+      onePartition([
         message(event('e1', 'u1'), 0, 'u1'),
         message('not json', 1),
         message(event('e2', 'u1', 'cart'), 2, 'u1'),
         message(event('e3', 'u2'), 3, 'u2'),
         message(event('e4', 'u1', 'jump'), 4, 'u1'),
-      ],
-      source,
+      ]),
       all,
     );
     expect(result).toMatchObject({
@@ -155,12 +156,47 @@ describe('processBatch', () => {
     expect(invalid.values.find((v) => v.labels.reason === 'invalid_json')?.value).toBe(1);
   });
 
+  it('scores the micro-batches of several partitions in one pass, each dead letter and offset with its own', async () => {
+    const { all, published, seenLengths } = stages();
+    const applied: string[][] = [];
+    const memory = all.windows;
+    all.windows = {
+      apply: (events, decide) => {
+        applied.push(events.map(({ event, source, offset }) => `${event.eventId}@${source}:${offset}`));
+        return memory.apply(events, decide);
+      },
+      published: (outcomes) => memory.published(outcomes),
+    };
+    const result = await processBatch(
+      [
+        { messages: [message(event('a1', 'ua'), 10), message('not json', 11)], source },
+        {
+          messages: [message(event('b1', 'ub'), 5), message(event('b2', 'ub', 'cart'), 6)],
+          source: { topic: 'in', partition: 1 },
+        },
+      ],
+      all,
+    );
+    expect(result).toMatchObject({ scored: 3, deadLettered: 1 });
+    expect(applied).toEqual([['a1@in:0:10', 'b1@in:1:5', 'b2@in:1:6']]);
+    expect(seenLengths).toEqual([1, 1, 2]);
+    expect(published).toHaveLength(1);
+    expect(published[0]?.scores.map((score) => score.eventId)).toEqual(['a1', 'b1', 'b2']);
+    expect(published[0]?.deadLetters.map((letter) => letter.source)).toEqual([
+      { topic: 'in', partition: 0, offset: '11' },
+    ]);
+    expect(published[0]?.inputs).toEqual([
+      { topic: 'in', partition: 0, nextOffset: '12' },
+      { topic: 'in', partition: 1, nextOffset: '7' },
+    ]);
+  });
+
   it('republishes the stored score of a replayed event, byte for byte, without growing the window', async () => {
     let now = 1500;
     const { all, published, windows } = stages({ clock: () => now });
-    await processBatch([message(event('e1', 'u1'), 0), message(event('e2', 'u1'), 1)], source, all);
+    await processBatch(onePartition([message(event('e1', 'u1'), 0), message(event('e2', 'u1'), 1)]), all);
     now = 99_000;
-    await processBatch([message(event('e1', 'u1'), 0)], source, all);
+    await processBatch(onePartition([message(event('e1', 'u1'), 0)]), all);
     expect(windows.windows.get('u1')).toHaveLength(2);
     expect(JSON.stringify(published[1]?.scores[0])).toBe(JSON.stringify(published[0]?.scores[0]));
     const duplicates = await all.metrics.duplicateEvents.get();
@@ -169,7 +205,7 @@ describe('processBatch', () => {
 
   it('maps user ids before they reach the store and the scores', async () => {
     const { all, published, windows } = stages({ userId: (userId) => `p-${userId}` });
-    await processBatch([message(event('e1', 'u1'), 0, 'u1')], source, all);
+    await processBatch(onePartition([message(event('e1', 'u1'), 0, 'u1')]), all);
     expect([...windows.windows.keys()]).toEqual(['p-u1']);
     expect(published[0]?.scores[0]?.userId).toBe('p-u1');
   });
@@ -181,10 +217,10 @@ describe('processBatch', () => {
       message(event('e3', 'u2'), 2, 'u2'),
     ];
     const plain = stages();
-    await processBatch(batch, source, plain.all);
+    await processBatch(onePartition(batch), plain.all);
     expect(plain.published[0]?.profiles).toBeUndefined();
     const { all, published } = stages({ profiles: { halfLifeMs: 3_600_000 } });
-    await processBatch(batch, source, all);
+    await processBatch(onePartition(batch), all);
     const profiles = published[0]?.profiles ?? [];
     expect(profiles.map((profile) => [profile.userId, profile.events])).toEqual([
       ['u1', 2],
@@ -209,7 +245,7 @@ describe('processBatch', () => {
         published: async () => undefined,
       },
     });
-    await processBatch([message(event('e1', 'u1'), 7)], source, all);
+    await processBatch(onePartition([message(event('e1', 'u1'), 7)]), all);
     expect(published[0]?.scores).toEqual([]);
     expect(published[0]?.deadLetters.map((letter) => [letter.reason, letter.source.offset])).toEqual([
       ['too_late', '7'],
@@ -228,7 +264,9 @@ describe('processBatch', () => {
         published: async () => undefined,
       },
     });
-    await expect(processBatch([message(event('e1', 'u1'), 0)], source, all)).rejects.toThrow('redis down');
+    await expect(processBatch(onePartition([message(event('e1', 'u1'), 0)]), all)).rejects.toThrow(
+      'redis down',
+    );
     expect(published).toHaveLength(0);
     const consumed = await all.metrics.eventsConsumed.get();
     expect(consumed.values[0]?.value ?? 0).toBe(0);
@@ -242,11 +280,11 @@ describe('processBatch', () => {
         },
       },
     });
-    await expect(processBatch([message(event('e1', 'u1'), 0)], source, failing.all)).rejects.toThrow();
+    await expect(processBatch(onePartition([message(event('e1', 'u1'), 0)]), failing.all)).rejects.toThrow();
     expect(failing.windows.released).toHaveLength(0);
 
     const { all, windows, published } = stages();
-    await processBatch([message(event('e1', 'u1'), 0), message(event('e2', 'u2'), 1)], source, all);
+    await processBatch(onePartition([message(event('e1', 'u1'), 0), message(event('e2', 'u2'), 1)]), all);
     expect(published).toHaveLength(1);
     expect(windows.released.map((outcomes) => outcomes.map((o) => o.status))).toEqual([
       ['applied', 'applied'],
@@ -263,7 +301,7 @@ describe('processBatch', () => {
         },
       },
     });
-    const result = await processBatch([message(event('e1', 'u1'), 0)], source, all);
+    const result = await processBatch(onePartition([message(event('e1', 'u1'), 0)]), all);
     expect(result.scored).toBe(1);
     expect(published).toHaveLength(1);
     const errors = await all.metrics.redisErrors.get();
