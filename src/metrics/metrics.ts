@@ -89,14 +89,14 @@ export function createMetrics({ processMetrics = true }: MetricsOptions = {}) {
     }),
     batchStageSeconds: new Histogram({
       name: 'seqscore_batch_stage_seconds',
-      help: 'Time spent per micro-batch in each stage of the pipeline.',
+      help: "Time spent per pass (the micro-batches of one fetch's partitions) in each stage of the pipeline.",
       labelNames: ['stage'] as const,
       buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       registers,
     }),
     batchEvents: new Histogram({
       name: 'seqscore_batch_events',
-      help: 'Messages per micro-batch.',
+      help: "Messages per pass (the micro-batches of one fetch's partitions).",
       buckets: [1, 10, 50, 100, 250, 500, 1000, 5000],
       registers,
     }),
