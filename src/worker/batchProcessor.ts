@@ -115,7 +115,13 @@ export async function processBatch(
   const counts: (() => void)[] = [];
 
   const endDecode = metrics.batchStageSeconds.startTimer({ stage: 'decode' });
-  const valid: { event: UserEvent; message: KafkaMessage; source: MicroBatch['source'] }[] = [];
+  /** `sourceName`: the partition as the window store keys its offsets, made once per micro-batch. */
+  const valid: {
+    event: UserEvent;
+    message: KafkaMessage;
+    source: MicroBatch['source'];
+    sourceName: string;
+  }[] = [];
   const deadLetters: DeadLetter[] = [];
   const deadLetter = (
     message: KafkaMessage,
@@ -133,6 +139,7 @@ export async function processBatch(
     });
   };
   for (const { messages, source } of batches) {
+    const sourceName = `${source.topic}:${source.partition}`;
     for (const message of messages) {
       const result = stages.decode(message.value, message.key);
       if (result.ok) {
@@ -140,6 +147,7 @@ export async function processBatch(
           event: { ...result.event, userId: stages.userId(result.event.userId) },
           message,
           source,
+          sourceName,
         });
       } else {
         deadLetter(message, source, result.reason, result.detail);
@@ -206,10 +214,10 @@ export async function processBatch(
       'user_state',
       () =>
         stages.windows.apply(
-          valid.map(({ event, message, source }) => ({
+          valid.map(({ event, message, sourceName }) => ({
             event,
             offset: message.offset,
-            source: `${source.topic}:${source.partition}`,
+            source: sourceName,
           })),
           decide,
         ),
