@@ -56,8 +56,8 @@ export function retryDelayMs(attempt: number, maxMs: number, random: () => numbe
 
 /**
  * The input side: a consumer-group member that cuts each partition's fetched batch into
- * micro-batches, hands them to the handler (those of several partitions in one pass), and marks
- * each one's offsets for commit only after the handler has resolved.
+ * micro-batches, hands them to the handler (those of several partitions in one pass), and commits
+ * a pass's offsets only after the handler has resolved.
  *
  * A failing micro-batch (Redis or Kafka unavailable or too slow) is retried in place with backoff,
  * its partition paused, and heartbeats sent meanwhile so the group does not evict a worker that is
@@ -67,6 +67,8 @@ export function retryDelayMs(attempt: number, maxMs: number, random: () => numbe
 export class EventConsumer {
   private readonly consumer: Consumer;
   private readonly passes: PassQueue;
+  /** The kafkajs payload each micro-batch came with: a pass commits through one of them. */
+  private readonly payloads = new WeakMap<MicroBatch, EachBatchPayload>();
   private inGroup = false;
 
   constructor(
@@ -75,10 +77,13 @@ export class EventConsumer {
     handler: PassHandler,
     private readonly logger: Logger,
   ) {
-    this.passes = new PassQueue(handler, {
-      maxEvents: options.maxBatch,
-      maxBatches: options.partitionsPerPass,
-    });
+    this.passes = new PassQueue(
+      async (batches) => {
+        await handler(batches);
+        if (!options.handlerCommitsOffsets) await this.commit(batches);
+      },
+      { maxEvents: options.maxBatch, maxBatches: options.partitionsPerPass },
+    );
     this.consumer = kafka.consumer({
       groupId: options.groupId,
       sessionTimeout: options.sessionTimeoutMs,
@@ -121,7 +126,10 @@ export class EventConsumer {
     await this.consumer.run({
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: this.options.partitionsPerPass,
-      autoCommit: !this.options.handlerCommitsOffsets,
+      // kafkajs's own commits come after each partition's batch: a pass of three partitions sent
+      // three OffsetCommit requests, each with all three offsets (none had been answered yet). A
+      // pass commits its offsets itself, once.
+      autoCommit: false,
       eachBatch: (payload) => this.eachBatch(payload),
     });
   }
@@ -133,7 +141,7 @@ export class EventConsumer {
   }
 
   private async eachBatch(payload: EachBatchPayload): Promise<void> {
-    const { batch, resolveOffset, commitOffsetsIfNecessary, isRunning, isStale } = payload;
+    const { batch, resolveOffset, isRunning, isStale } = payload;
     const source = { topic: batch.topic, partition: batch.partition };
     try {
       for (let start = 0; start < batch.messages.length; start += this.options.maxBatch) {
@@ -142,7 +150,6 @@ export class EventConsumer {
         const messages = batch.messages.slice(start, start + this.options.maxBatch);
         const rebalancing = await this.processWithRetries({ messages, source }, payload);
         resolveOffset((messages[messages.length - 1] as KafkaMessage).offset);
-        if (!this.options.handlerCommitsOffsets) await commitOffsetsIfNecessary();
         // The partition may be about to move to another worker: hand it over rather than go on.
         if (rebalancing) return;
         await payload.heartbeat();
@@ -150,6 +157,26 @@ export class EventConsumer {
     } finally {
       this.options.onBuffered?.(0);
     }
+  }
+
+  /**
+   * Commits the offsets after a pass's micro-batches in one request. Through a batch payload rather
+   * than Consumer.commitOffsets, which does nothing once the consumer is stopping: the pass in flight
+   * at a stop must still commit.
+   */
+  private async commit(batches: readonly MicroBatch[]): Promise<void> {
+    const payload = this.payloads.get(batches[0] as MicroBatch) as EachBatchPayload;
+    const partitions = new Map<string, { partition: number; offset: string }[]>();
+    for (const { source, messages } of batches) {
+      const offset = (BigInt((messages[messages.length - 1] as KafkaMessage).offset) + 1n).toString();
+      partitions.set(source.topic, [
+        ...(partitions.get(source.topic) ?? []),
+        { partition: source.partition, offset },
+      ]);
+    }
+    await payload.commitOffsetsIfNecessary({
+      topics: [...partitions].map(([topic, offsets]) => ({ topic, partitions: offsets })),
+    });
   }
 
   /** Resolves once the handler has succeeded; true when a rebalance started in the meantime. */
@@ -166,6 +193,7 @@ export class EventConsumer {
     try {
       for (let attempt = 1; ; attempt++) {
         try {
+          this.payloads.set(microBatch, payload);
           await this.passes.submit(microBatch);
           return rebalancing;
         } catch (error) {

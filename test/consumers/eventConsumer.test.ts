@@ -1,4 +1,4 @@
-import type { EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
+import type { EachBatchPayload, Kafka, KafkaMessage, Offsets } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
 import { EventConsumer, type EventConsumerOptions, retryDelayMs } from '../../src/consumers/eventConsumer.js';
 import type { MicroBatch } from '../../src/consumers/passQueue.js';
@@ -49,7 +49,12 @@ function harness(
       },
       resolveOffset: (offset: string) =>
         events.push(`resolve ${partition === 0 ? '' : `${partition}:`}${offset}`),
-      commitOffsetsIfNecessary: async () => undefined,
+      commitOffsetsIfNecessary: async (offsets: Offsets) => {
+        const committed = offsets.topics.flatMap(({ partitions }) =>
+          partitions.map(({ partition: committedPartition, offset }) => `${committedPartition}:${offset}`),
+        );
+        events.push(`commit ${committed.join(' ')}`);
+      },
       heartbeat: async () => undefined,
       pause: () => {
         events.push('pause');
@@ -82,6 +87,12 @@ describe('EventConsumer', () => {
     const { run, events } = harness(async (batches) => void seen.push(offsetsOf(batches)));
     await run([0, 1, 2]);
     expect(seen).toEqual([['0:0,1'], ['0:2']]);
+    expect(events).toEqual(['commit 0:2', 'resolve 1', 'commit 0:3', 'resolve 2']);
+  });
+
+  it('leaves the commits to a handler that commits offsets itself', async () => {
+    const { run, events } = harness(async () => undefined, { handlerCommitsOffsets: true });
+    await run([0, 1, 2]);
     expect(events).toEqual(['resolve 1', 'resolve 2']);
   });
 
@@ -93,7 +104,13 @@ describe('EventConsumer', () => {
     await runTogether([[0, 1], [7], [3, 4, 5]]);
     // The third partition's micro-batch would take the first pass over maxBatch events.
     expect(seen).toEqual([['0:0,1', '1:7'], ['2:3,4,5']]);
-    expect(events).toEqual(['resolve 1', 'resolve 1:7', 'resolve 2:5']);
+    // One commit per pass, with the offsets of each of its partitions.
+    expect(events.filter((event) => event.startsWith('commit'))).toEqual(['commit 0:2 1:8', 'commit 2:6']);
+    expect(events.filter((event) => event.startsWith('resolve'))).toEqual([
+      'resolve 1',
+      'resolve 1:7',
+      'resolve 2:5',
+    ]);
   });
 
   it('retries a failing micro-batch in place with its partition paused, then resumes', async () => {
@@ -102,7 +119,16 @@ describe('EventConsumer', () => {
       if (failures-- > 0) throw new Error('redis down');
     });
     await run([0]);
-    expect(events).toEqual(['pause', 'paused', 'retry 1', 'retry 2', 'resume', 'resumed', 'resolve 0']);
+    expect(events).toEqual([
+      'pause',
+      'paused',
+      'retry 1',
+      'retry 2',
+      'commit 0:1',
+      'resume',
+      'resumed',
+      'resolve 0',
+    ]);
   });
 
   it('gives up without resolving when the consumer is stopping', async () => {
@@ -112,7 +138,7 @@ describe('EventConsumer', () => {
       throw new Error('redis down');
     });
     await expect(run([0], () => running)).rejects.toThrow('redis down');
-    expect(events.filter((event) => event.startsWith('resolve'))).toEqual([]);
+    expect(events.filter((event) => event.startsWith('resolve') || event.startsWith('commit'))).toEqual([]);
   });
 });
 
