@@ -1,6 +1,6 @@
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import { errorSummary, type Logger } from '../logger.js';
-import { type MessageSource, type MicroBatch, type PassHandler, PassQueue } from './passQueue.js';
+import { type MessageSource, type MicroBatch, nextOffset, type PassHandler, PassQueue } from './passQueue.js';
 
 export interface EventConsumerOptions {
   topic: string;
@@ -167,12 +167,9 @@ export class EventConsumer {
   private async commit(batches: readonly MicroBatch[]): Promise<void> {
     const payload = this.payloads.get(batches[0] as MicroBatch) as EachBatchPayload;
     const partitions = new Map<string, { partition: number; offset: string }[]>();
-    for (const { source, messages } of batches) {
-      const offset = (BigInt((messages[messages.length - 1] as KafkaMessage).offset) + 1n).toString();
-      partitions.set(source.topic, [
-        ...(partitions.get(source.topic) ?? []),
-        { partition: source.partition, offset },
-      ]);
+    for (const batch of batches) {
+      const { topic, partition } = batch.source;
+      partitions.set(topic, [...(partitions.get(topic) ?? []), { partition, offset: nextOffset(batch) }]);
     }
     await payload.commitOffsetsIfNecessary({
       topics: [...partitions].map(([topic, offsets]) => ({ topic, partitions: offsets })),

@@ -11,6 +11,11 @@ export interface MicroBatch {
   source: MessageSource;
 }
 
+/** The offset after a micro-batch's last message: what a consumer commits once it is processed. */
+export function nextOffset({ messages }: MicroBatch): string {
+  return (BigInt((messages[messages.length - 1] as KafkaMessage).offset) + 1n).toString();
+}
+
 /** Processes micro-batches of distinct partitions together; resolves once their effects are durable. */
 export type PassHandler = (batches: readonly MicroBatch[]) => Promise<void>;
 

@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { KafkaMessage } from 'kafkajs';
-import type { MicroBatch } from '../consumers/passQueue.js';
+import { type MicroBatch, nextOffset } from '../consumers/passQueue.js';
 import type { DecodeResult } from '../events/decoder.js';
 import type { UserEvent } from '../events/event.js';
 import type {
@@ -260,10 +260,7 @@ export async function processBatch(
       scores: scored.map((entry) => entry.score),
       deadLetters,
       ...(stages.profiles ? { profiles: [...profiles.values()] } : {}),
-      inputs: batches.map(({ messages, source }) => ({
-        ...source,
-        nextOffset: (BigInt((messages[messages.length - 1] as KafkaMessage).offset) + 1n).toString(),
-      })),
+      inputs: batches.map((batch) => ({ ...batch.source, nextOffset: nextOffset(batch) })),
     }),
   );
   endPublish();
