@@ -85,6 +85,7 @@ const envSchema = z
     KAFKA_SASL_USERNAME: z.string().min(1).optional(),
     KAFKA_SASL_PASSWORD: z.string().min(1).optional(),
     SEQSCORE_FETCH_MAX_BYTES: int(1024, 1024 * 1024 * 1024).default(4 * 1024 * 1024),
+    SEQSCORE_FETCH_LINGER: duration.refine((ms) => ms <= 60_000, 'must be at most 1m').default(0),
     SEQSCORE_KAFKA_TRANSACTIONS: bool.default(false),
     SEQSCORE_MAX_BATCH: int(1, 100_000).default(500),
     SEQSCORE_WORKER_THREADS: z
@@ -242,6 +243,8 @@ export interface Config {
     sessionTimeoutMs: number;
     heartbeatIntervalMs: number;
     fetchMaxBytes: number;
+    /** How long the broker may hold a fetch for more events; 0 answers as soon as there are any. */
+    fetchLingerMs: number;
     /** Publish each micro-batch and commit its offsets in one Kafka transaction. */
     transactions: boolean;
   };
@@ -329,6 +332,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       sessionTimeoutMs: e.SEQSCORE_SESSION_TIMEOUT,
       heartbeatIntervalMs: e.SEQSCORE_HEARTBEAT_INTERVAL,
       fetchMaxBytes: e.SEQSCORE_FETCH_MAX_BYTES,
+      fetchLingerMs: e.SEQSCORE_FETCH_LINGER,
       transactions: e.SEQSCORE_KAFKA_TRANSACTIONS,
     },
     topics: {

@@ -22,6 +22,7 @@ describe('config', () => {
       cacheUsers: 100_000,
     });
     expect(config.model.exploreCandidates).toBe(2048);
+    expect(config.kafka.fetchLingerMs).toBe(0);
     expect(config.events.actions).toEqual(['view', 'cart', 'fav', 'purchase']);
     expect(config.events.aliases).toEqual({ pv: 'view', buy: 'purchase' });
   });
@@ -54,8 +55,10 @@ describe('config', () => {
       SEQSCORE_WINDOW_SIZE: '20',
       SEQSCORE_STATE_TTL: '6h',
       SEQSCORE_INPUT_TOPIC: 'in',
+      SEQSCORE_FETCH_LINGER: '10ms',
     });
     expect(config.kafka.brokers).toEqual(['a:1', 'b:2']);
+    expect(config.kafka.fetchLingerMs).toBe(10);
     expect(config.window.size).toBe(20);
     expect(config.window.ttlMs).toBe(6 * 3_600_000);
     expect(config.topics.deadLetter).toBe('in.dlq');
@@ -63,9 +66,14 @@ describe('config', () => {
 
   it('lists every invalid variable at once', () => {
     const attempt = () =>
-      loadConfig({ SEQSCORE_WINDOW_SIZE: '0', REDIS_URL: 'nope', SEQSCORE_STATE_TTL: 'soon' });
+      loadConfig({
+        SEQSCORE_WINDOW_SIZE: '0',
+        REDIS_URL: 'nope',
+        SEQSCORE_STATE_TTL: 'soon',
+        SEQSCORE_FETCH_LINGER: '2m',
+      });
     expect(attempt).toThrow(ConfigError);
-    for (const name of ['SEQSCORE_WINDOW_SIZE', 'REDIS_URL', 'SEQSCORE_STATE_TTL'])
+    for (const name of ['SEQSCORE_WINDOW_SIZE', 'REDIS_URL', 'SEQSCORE_STATE_TTL', 'SEQSCORE_FETCH_LINGER'])
       expect(attempt).toThrow(name);
   });
 

@@ -16,6 +16,12 @@ export interface EventConsumerOptions {
   partitionsPerPass: number;
   /** Upper bound on the bytes one fetch may bring in, and so on the messages held in memory. */
   fetchMaxBytes: number;
+  /**
+   * How long the broker may hold a fetch while it has less than a partition's most (1 MiB) to send:
+   * a linger that makes passes larger and fewer at moderate rates, at the cost of that wait. 0 (the
+   * default) answers as soon as there is anything.
+   */
+  fetchLingerMs?: number;
   /** Longest wait between two attempts at a failing micro-batch. */
   retryBackoffMaxMs: number;
   /**
@@ -84,12 +90,17 @@ export class EventConsumer {
       },
       { maxEvents: options.maxBatch, maxBatches: options.partitionsPerPass },
     );
+    const maxBytesPerPartition = Math.min(options.fetchMaxBytes, 1024 * 1024);
     this.consumer = kafka.consumer({
       groupId: options.groupId,
       sessionTimeout: options.sessionTimeoutMs,
       heartbeatInterval: options.heartbeatIntervalMs,
       maxBytes: options.fetchMaxBytes,
-      maxBytesPerPartition: Math.min(options.fetchMaxBytes, 1024 * 1024),
+      maxBytesPerPartition,
+      // The broker answers once it has minBytes or maxWaitTimeInMs has passed.
+      ...(options.fetchLingerMs
+        ? { minBytes: maxBytesPerPartition, maxWaitTimeInMs: options.fetchLingerMs }
+        : {}),
       retry: { retries: 10 },
     });
     const { GROUP_JOIN, CRASH, STOP, END_BATCH_PROCESS } = this.consumer.events;

@@ -160,6 +160,7 @@ export async function startPipeline(
       // A transaction commits one input partition's offsets (see TransactionalPublisher).
       partitionsPerPass: config.kafka.transactions ? 1 : config.topics.partitions,
       fetchMaxBytes: config.kafka.fetchMaxBytes,
+      fetchLingerMs: config.kafka.fetchLingerMs,
       retryBackoffMaxMs: config.worker.retryBackoffMaxMs,
       handlerCommitsOffsets: config.kafka.transactions,
       onLag: (source, lag) => metrics.consumerLag.labels(source.topic, String(source.partition)).set(lag),

@@ -1,4 +1,4 @@
-import type { EachBatchPayload, Kafka, KafkaMessage, Offsets } from 'kafkajs';
+import type { ConsumerConfig, EachBatchPayload, Kafka, KafkaMessage, Offsets } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
 import { EventConsumer, type EventConsumerOptions, retryDelayMs } from '../../src/consumers/eventConsumer.js';
 import type { MicroBatch } from '../../src/consumers/passQueue.js';
@@ -10,6 +10,7 @@ function harness(
   options: Partial<EventConsumerOptions> = {},
 ) {
   let eachBatch: ((payload: EachBatchPayload) => Promise<void>) | undefined;
+  let consumerConfig: ConsumerConfig | undefined;
   const fakeConsumer = {
     events: { GROUP_JOIN: 'j', CRASH: 'c', STOP: 's', END_BATCH_PROCESS: 'e' },
     on: () => undefined,
@@ -19,7 +20,12 @@ function harness(
       eachBatch = config.eachBatch;
     },
   };
-  const kafka = { consumer: () => fakeConsumer } as unknown as Kafka;
+  const kafka = {
+    consumer: (config: ConsumerConfig) => {
+      consumerConfig = config;
+      return fakeConsumer;
+    },
+  } as unknown as Kafka;
   const events: string[] = [];
   const consumer = new EventConsumer(
     kafka,
@@ -75,7 +81,7 @@ function harness(
       offsetsByPartition.map((offsets, partition) => handle(payload(partition, offsets, () => true))),
     );
   };
-  return { run, runTogether, events };
+  return { run, runTogether, events, consumerConfig: () => consumerConfig as ConsumerConfig };
 }
 
 const offsetsOf = (batches: readonly MicroBatch[]) =>
@@ -111,6 +117,16 @@ describe('EventConsumer', () => {
       'resolve 1:7',
       'resolve 2:5',
     ]);
+  });
+
+  it('lets the broker hold a fetch for a linger only when one is set', () => {
+    const plain = harness(async () => undefined).consumerConfig();
+    expect(plain.minBytes).toBeUndefined();
+    expect(plain.maxWaitTimeInMs).toBeUndefined();
+    const lingering = harness(async () => undefined, { fetchLingerMs: 10 }).consumerConfig();
+    // Until a partition's most is there (the fetch limit here is 1 MiB), or for 10 ms.
+    expect(lingering.minBytes).toBe(1024 * 1024);
+    expect(lingering.maxWaitTimeInMs).toBe(10);
   });
 
   it('retries a failing micro-batch in place with its partition paused, then resumes', async () => {
