@@ -177,14 +177,12 @@ export class EventConsumer {
    */
   private async commit(batches: readonly MicroBatch[]): Promise<void> {
     const payload = this.payloads.get(batches[0] as MicroBatch) as EachBatchPayload;
-    const partitions = new Map<string, { partition: number; offset: string }[]>();
-    for (const batch of batches) {
-      const { topic, partition } = batch.source;
-      partitions.set(topic, [...(partitions.get(topic) ?? []), { partition, offset: nextOffset(batch) }]);
-    }
-    await payload.commitOffsetsIfNecessary({
-      topics: [...partitions].map(([topic, offsets]) => ({ topic, partitions: offsets })),
-    });
+    // Every micro-batch comes from the one subscribed topic.
+    const partitions = batches.map((batch) => ({
+      partition: batch.source.partition,
+      offset: nextOffset(batch),
+    }));
+    await payload.commitOffsetsIfNecessary({ topics: [{ topic: this.options.topic, partitions }] });
   }
 
   /** Resolves once the handler has succeeded; true when a rebalance started in the meantime. */
@@ -198,10 +196,10 @@ export class EventConsumer {
       });
     }, this.options.heartbeatIntervalMs);
     let resume: (() => void) | undefined;
+    this.payloads.set(microBatch, payload);
     try {
       for (let attempt = 1; ; attempt++) {
         try {
-          this.payloads.set(microBatch, payload);
           await this.passes.submit(microBatch);
           return rebalancing;
         } catch (error) {
