@@ -66,6 +66,27 @@ describe('the explore shortlist', () => {
     m.dispose();
   });
 
+  it('finds the normaliser of a row where the largest-bias item has almost no share', () => {
+    const m = model();
+    const shortlist = ExploreShortlist.build(m, 64) as ExploreShortlist;
+    const first = shortlist.itemIndex(0) as number;
+    const embeddings = m.params.get('emb.item');
+    const rows = embeddings.arraySync() as number[][];
+    rows[first] = [12, 0, 0, 0, 0, 0, 0, 0];
+    embeddings.assign(tf.tensor2d(rows));
+    // q·e = -120 puts the first item's share below float32's smallest normal number.
+    const query = tf.tensor2d([[-10, 0, 0, 0, 0, 0, 0, 0]]);
+    const rebuilt = ExploreShortlist.build(m, 64) as ExploreShortlist;
+    const { shares, logNormalizer } = rebuilt.probabilities(query);
+    expect(shares[0]).toBeLessThan(1e-30);
+    const truth = tf.logSumExp(m.exploreLogits(query), 1).arraySync() as number[];
+    expect(Math.abs(Math.exp((logNormalizer[0] as number) - (truth[0] as number)) - 1)).toBeLessThan(0.02);
+    tf.dispose([query]);
+    shortlist.dispose();
+    rebuilt.dispose();
+    m.dispose();
+  });
+
   it('is not built when it would hold every frequent item', () => {
     const m = model();
     expect(ExploreShortlist.build(m, FREQUENT)).toBeUndefined();
