@@ -1,4 +1,5 @@
 import type { ActionVocabulary } from '../events/actionVocabulary.js';
+import { pooledBuffer } from '../events/binaryIds.js';
 import type { UserEvent } from '../events/event.js';
 import { fnv1a } from './idVocabulary.js';
 import type { UserState } from './userState.js';
@@ -61,7 +62,7 @@ export interface Transition {
 }
 
 export function eventIdHash(eventId: string): Buffer {
-  const hash = Buffer.alloc(8);
+  const hash = pooledBuffer(8);
   hash.writeUInt32BE(fnv1a(eventId), 0);
   hash.writeUInt32BE(fnv1a(eventId, 0x050c5d1f), 4);
   return hash;
@@ -75,7 +76,7 @@ const LATE_TAG = 0xff;
 
 /** A lateness decision, stored like a score so that a replay is answered the same way. */
 export function encodeLateness(lateness: Lateness): Buffer {
-  const record = Buffer.alloc(8);
+  const record = pooledBuffer(8);
   record.writeUInt8(LATE_TAG, 0);
   record.writeUInt8(lateness.kind === 'lateness' ? 0 : 1, 1);
   record.writeUIntBE(lateness.referenceMs, 2, 6);

@@ -1,3 +1,5 @@
+import { pooledBuffer } from '../events/binaryIds.js';
+
 /**
  * Everything seqscore keeps about one user, as one Redis string (one key, one allocation: a hash or a
  * list would add tens of bytes of overhead per field or entry):
@@ -74,7 +76,7 @@ export function withoutOutcomes(blob: Buffer, span: OutcomesSpan): Buffer {
 
 export function encodeState(state: UserState): Buffer {
   const size = outcomesSpan(state).end;
-  const head = Buffer.alloc(size + 2 + state.model.length + 2);
+  const head = pooledBuffer(size + 2 + state.model.length + 2);
   let at = head.writeUInt8(STATE_FORMAT, 0);
   at = head.writeUInt32BE(state.seq >>> 0, at);
   at = head.writeUIntBE(state.newestMs === null ? 0 : state.newestMs + 1, at, 6);

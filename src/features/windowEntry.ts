@@ -2,6 +2,7 @@ import type { ActionVocabulary } from '../events/actionVocabulary.js';
 import {
   idByteLength,
   isNumericId,
+  pooledBuffer,
   readId,
   readVarint,
   varintLength,
@@ -64,7 +65,7 @@ export function encodeEntry(entry: WindowEntry, gapSeconds: number, actions: Act
     idByteLength(entry.itemId, numericItem) +
     (entry.categoryId === null ? 0 : idByteLength(entry.categoryId, numericCategory));
   const shortTrailer = bodyLength + 1 < 255;
-  const encoded = Buffer.alloc(bodyLength + (shortTrailer ? 1 : 3));
+  const encoded = pooledBuffer(bodyLength + (shortTrailer ? 1 : 3));
   let at = writeVarint(encoded, gap, 0);
   at = encoded.writeUInt8(flags, at);
   at = writeId(encoded, entry.itemId, numericItem, at);

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { pooledBuffer } from '../events/binaryIds.js';
 import { fnv1a } from '../features/idVocabulary.js';
 import {
   type EncodedBatch,
@@ -62,7 +63,7 @@ export function modelTag(version: string): number {
 /** tag u32 | vectors u8 | per vector: scale f32, int8 × hidden */
 export function encodeModelState(tag: number, vectors: readonly Float32Array[]): Buffer {
   const hidden = vectors[0]?.length ?? 0;
-  const out = Buffer.alloc(5 + vectors.length * (4 + hidden));
+  const out = pooledBuffer(5 + vectors.length * (4 + hidden));
   out.writeUInt32BE(tag, 0);
   out.writeUInt8(vectors.length, 4);
   let at = 5;
@@ -78,12 +79,17 @@ export function encodeModelState(tag: number, vectors: readonly Float32Array[]):
   return out;
 }
 
-/** The state's vectors, or undefined when it is missing, of another model or of another shape. */
+/**
+ * The state's vectors, or undefined when it is missing, of another model or of another shape. They
+ * are views of `into` (vectorCount * hidden values), so that a batch's users can share one
+ * ArrayBuffer: one per user cost the scavenger a sweep each.
+ */
 export function decodeModelState(
   state: Buffer,
   tag: number,
   vectorCount: number,
   hidden: number,
+  into = new Float32Array(vectorCount * hidden),
 ): Float32Array[] | undefined {
   if (state.length !== 5 + vectorCount * (4 + hidden)) return undefined;
   if (state.readUInt32BE(0) !== tag || state.readUInt8(4) !== vectorCount) return undefined;
@@ -92,7 +98,7 @@ export function decodeModelState(
   for (let v = 0; v < vectorCount; v++) {
     const scale = state.readFloatBE(at);
     at += 4;
-    const vector = new Float32Array(hidden);
+    const vector = into.subarray(v * hidden, (v + 1) * hidden);
     for (let i = 0; i < hidden; i++) vector[i] = state.readInt8(at + i) * scale;
     at += hidden;
     vectors.push(vector);
@@ -173,19 +179,23 @@ export class IncrementalScorer {
     const results: ScoredUser[] = users.map(() => ({ predictions: [], embeddings: [], modelState: null }));
     const live: Live[] = [];
     const rebuild: number[] = [];
+    const hidden = this.model.config.hiddenSize;
+    const slabWidth = this.vectorCount * hidden;
+    // The users' stored states, decoded into one array (zeros: the initial state).
+    const stateSlab = new Float32Array(users.length * slabWidth);
     users.forEach((user, u) => {
       if (!this.recurrent) {
         rebuild.push(u);
         return;
       }
       const placed = user.events.some((event) => event.placed);
-      const hidden = this.model.config.hiddenSize;
+      const slab = stateSlab.subarray(u * slabWidth, (u + 1) * slabWidth);
       // A user whose first event this is starts from the encoder's initial state: nothing to rebuild.
       const vectors = placed
         ? undefined
         : firstEvents(user)
-          ? Array.from({ length: this.vectorCount }, () => new Float32Array(hidden))
-          : decodeModelState(user.modelState, this.tag, this.vectorCount, hidden);
+          ? Array.from({ length: this.vectorCount }, (_, v) => slab.subarray(v * hidden, (v + 1) * hidden))
+          : decodeModelState(user.modelState, this.tag, this.vectorCount, hidden, slab);
       if (counts) {
         if (placed) counts.rebuiltReordered++;
         else if (!vectors && user.modelState.length === 0) counts.rebuiltMissing++;

@@ -1,4 +1,4 @@
-import { idByteLength, isNumericId, readId, writeId } from '../events/binaryIds.js';
+import { idByteLength, isNumericId, pooledBuffer, readId, writeId } from '../events/binaryIds.js';
 import type { UserEvent } from '../events/event.js';
 
 /** The message the downstream recommender reads from the output topic, keyed by userId. */
@@ -70,7 +70,7 @@ export function toStoredScore(message: ScoreMessage, actions: readonly string[])
   message.nextItems.forEach((item, i) => {
     itemsLength += 1 + idByteLength(item.itemId, numeric[i] as boolean) + 4;
   });
-  const stored = Buffer.alloc(1 + 6 + 1 + versionLength + 8 + 2 + 1 + actions.length * 4 + 1 + itemsLength);
+  const stored = pooledBuffer(1 + 6 + 1 + versionLength + 8 + 2 + 1 + actions.length * 4 + 1 + itemsLength);
   let at = stored.writeUInt8(SCORE_TAG, 0);
   at = stored.writeUIntBE(Date.parse(message.scoredAt), at, 6);
   at = stored.writeUInt8(versionLength, at);
