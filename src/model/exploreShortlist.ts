@@ -3,6 +3,9 @@ import { dotProduct } from './dotProduct.js';
 import type { SequenceModel } from './sequenceModel.js';
 import { tidyRead } from './tidyRead.js';
 
+/** float32's smallest normal number, with a margin: above it a share keeps its relative precision. */
+const PRECISE_SHARE = 1e-30;
+
 /**
  * The explore head's top items without scoring the whole vocabulary for every event. Its logit is
  * q·e_i + b_i, and the learned popularity bias b_i dominates: on the Taobao dev model, the 2,048
@@ -14,9 +17,6 @@ import { tidyRead } from './tidyRead.js';
  *
  * whose sums are computed once per model (mean relative error of the normalizer 4% on that model).
  */
-/** float32's smallest normal number, with a margin: above it a share keeps its relative precision. */
-const PRECISE_SHARE = 1e-30;
-
 export class ExploreShortlist {
   readonly size: number;
   private readonly indexes: Int32Array;
