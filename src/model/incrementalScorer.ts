@@ -181,8 +181,9 @@ export class IncrementalScorer {
     const rebuild: number[] = [];
     const hidden = this.model.config.hiddenSize;
     const slabWidth = this.vectorCount * hidden;
-    // The users' stored states, decoded into one array (zeros: the initial state).
-    const stateSlab = new Float32Array(users.length * slabWidth);
+    // The users' stored states, decoded into one array (zeros: the initial state). Attention models
+    // keep no state, so they get none.
+    const stateSlab = new Float32Array(this.recurrent ? users.length * slabWidth : 0);
     users.forEach((user, u) => {
       if (!this.recurrent) {
         rebuild.push(u);
