@@ -10,7 +10,7 @@
  * in the old generation. A pass in flight survives a scavenge, so the batch code's sites looked
  * long-lived, and their objects then died in the old generation: scavenges promoted about 4 MB
  * each (of a live heap of about 60 MB) and mark-compacts came every few seconds. Without it, the
- * collector took about 40% less time (README, "Benchmarks").
+ * collector took about 40% less time (docs/performance-history.md).
  *
  * They go on node's command line: NODE_OPTIONS refuses --single-threaded-gc.
  */
