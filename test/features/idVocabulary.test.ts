@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { fnv1a, IdVocabulary } from '../../src/features/idVocabulary.js';
 
@@ -32,5 +33,25 @@ describe('IdVocabulary', () => {
     expect(IdVocabulary.fit(['a', 'a', 'b', 'b'], { minCount: 1, maxSize: 1, buckets: 1 }).frequent).toEqual([
       'a',
     ]);
+  });
+
+  it('answers as a map of its list would, with many values sharing slots', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.string({ maxLength: 4 }), { maxLength: 60 }),
+        fc.array(fc.string({ maxLength: 4 }), { maxLength: 20 }),
+        fc.integer({ min: 1, max: 7 }),
+        (frequent, others, buckets) => {
+          const vocabulary = new IdVocabulary(frequent, buckets);
+          // A value listed twice keeps its last index, as in a Map built from the list.
+          const expected = new Map(frequent.map((value, i) => [value, i + 1]));
+          for (const value of [...frequent, ...others]) {
+            expect(vocabulary.indexOf(value)).toBe(
+              expected.get(value) ?? 1 + frequent.length + (fnv1a(value) % buckets),
+            );
+          }
+        },
+      ),
+    );
   });
 });
