@@ -118,6 +118,11 @@ const MAX_ATTEMPTS = 5;
 const DROP_DELAY_MS = 1_000;
 const DROP_QUEUE_USERS = 5_000;
 
+/** A user's published outcomes to drop, and whose copy to update once they are dropped. */
+interface UserDrop extends OutcomesDrop {
+  userId: string;
+}
+
 interface UserGroup {
   userId: string;
   key: string;
@@ -138,11 +143,16 @@ interface UserGroup {
 export class WindowStore {
   private readonly scripts: Scripts;
   private readonly limits: StateLimits;
+  /**
+   * The states this process wrote last, by user id, least recently written first. Keyed by the id,
+   * not the Redis key: the id's hash is already computed when the batch is grouped by user, and
+   * building and hashing each key cost about half a microsecond a lookup.
+   */
   private readonly cache = new Map<string, Buffer>();
   /** Per `apply` result, the states it wrote that still hold scores, as written: what `published` drops. */
-  private readonly unpublished = new WeakMap<readonly StateOutcome[], OutcomesDrop[]>();
-  /** Published outcomes not dropped yet, by key: the latest commit of each user. */
-  private queuedDrops = new Map<string, OutcomesDrop>();
+  private readonly unpublished = new WeakMap<readonly StateOutcome[], UserDrop[]>();
+  /** Published outcomes not dropped yet, by user id: the latest commit of each user. */
+  private queuedDrops = new Map<string, UserDrop>();
   private dropTimer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -159,7 +169,7 @@ export class WindowStore {
    */
   async apply(events: readonly SourcedEvent[], decide: DecideFn): Promise<StateOutcome[]> {
     const outcomes: (StateOutcome | undefined)[] = new Array(events.length);
-    const withScores: OutcomesDrop[] = [];
+    const withScores: UserDrop[] = [];
     const { groups, repeats } = this.group(events);
     const uncached = groups.filter((group) => group.stored === undefined);
     const read = await this.scripts.read(uncached.map((group) => group.key));
@@ -191,17 +201,22 @@ export class WindowStore {
         const result = written[g];
         if (!result?.written) {
           group.stored = result ? result.current : null;
-          this.forget(group.key);
+          this.forget(group.userId);
           conflicted.push(group);
           return;
         }
-        this.remember(group.key, encoded[g] as Buffer);
+        this.remember(group.userId, encoded[g] as Buffer);
         const state = states[g] as UserState;
         const transition = transitions[g] as Transition;
         // Only outcomes recorded now are published with this batch. A commit that recorded nothing
         // (a replay of older events) carries the last commit's, which may not be published yet.
         if (transition.recorded.length > 0) {
-          withScores.push({ key: group.key, committed: encoded[g] as Buffer, span: outcomesSpan(state) });
+          withScores.push({
+            userId: group.userId,
+            key: group.key,
+            committed: encoded[g] as Buffer,
+            span: outcomesSpan(state),
+          });
         }
         transition.results.forEach((entry, e) => {
           const index = group.indexes[e] as number;
@@ -245,7 +260,7 @@ export class WindowStore {
     const drops = this.unpublished.get(outcomes);
     this.unpublished.delete(outcomes);
     if (!drops || drops.length === 0) return;
-    for (const drop of drops) this.queuedDrops.set(drop.key, drop);
+    for (const drop of drops) this.queuedDrops.set(drop.userId, drop);
     if (this.queuedDrops.size >= DROP_QUEUE_USERS) {
       await this.dropPublished();
       return;
@@ -264,17 +279,18 @@ export class WindowStore {
     this.dropTimer = undefined;
     const queued = [...this.queuedDrops.values()];
     this.queuedDrops = new Map();
-    const drops = queued.filter(({ key, committed }) => {
-      const cached = this.cache.get(key);
+    const drops = queued.filter(({ userId, committed }) => {
+      const cached = this.cache.get(userId);
       return cached === undefined || cached === committed;
     });
     if (drops.length === 0) return;
     // Redis cuts them out of the stored state: sending the whole state again cost a second copy
     // of every user's window.
     const dropped = await this.scripts.dropOutcomes(drops, this.options.ttlMs);
-    drops.forEach(({ key, committed, span }, i) => {
-      if (dropped[i] && this.cache.get(key) === committed)
-        this.remember(key, withoutOutcomes(committed, span));
+    drops.forEach(({ userId, committed, span }, i) => {
+      // In place: the copy stays where the commit put it in the least-recently-written order.
+      if (dropped[i] && this.cache.get(userId) === committed)
+        this.cache.set(userId, withoutOutcomes(committed, span));
     });
   }
 
@@ -292,9 +308,8 @@ export class WindowStore {
 
   /** Deletes everything stored about the user; returns how many keys existed. */
   erase(userId: string): Promise<number> {
-    const key = userStateKey(this.options.keyPrefix, userId);
-    this.forget(key);
-    return this.client.del(key);
+    this.forget(userId);
+    return this.client.del(userStateKey(this.options.keyPrefix, userId));
   }
 
   private decode(group: UserGroup): UserState {
@@ -361,7 +376,7 @@ export class WindowStore {
       if (!group) {
         const key = userStateKey(this.options.keyPrefix, event.userId);
         group = { userId: event.userId, key, indexes: [], events: [], firstIndex: new Map() };
-        const cached = this.cache.get(key);
+        const cached = this.cache.get(event.userId);
         if (cached) group.stored = cached;
         byUser.set(event.userId, group);
       }
@@ -383,18 +398,18 @@ export class WindowStore {
     return { groups: [...byUser.values()], repeats };
   }
 
-  private remember(key: string, blob: Buffer): void {
+  private remember(userId: string, blob: Buffer): void {
     if (this.options.cacheUsers === 0) return;
-    this.cache.delete(key);
-    this.cache.set(key, blob);
+    this.cache.delete(userId);
+    this.cache.set(userId, blob);
     if (this.cache.size > this.options.cacheUsers) {
       const oldest = this.cache.keys().next().value as string;
       this.cache.delete(oldest);
     }
   }
 
-  private forget(key: string): void {
-    this.cache.delete(key);
+  private forget(userId: string): void {
+    this.cache.delete(userId);
   }
 }
 
