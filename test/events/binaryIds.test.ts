@@ -13,9 +13,10 @@ describe('pooledBuffer', () => {
   });
 
   it('shares an ArrayBuffer with other small buffers instead of owning one', () => {
-    const first = pooledBuffer(8);
-    const second = pooledBuffer(8);
-    expect(first.buffer.byteLength).toBeGreaterThan(8);
-    expect(second.buffer).toBe(first.buffer);
+    const buffers = [pooledBuffer(8), pooledBuffer(8), pooledBuffer(8)];
+    for (const buffer of buffers) expect(buffer.buffer.byteLength).toBeGreaterThan(8);
+    // Node's pool can run out between two of them, but not twice within 24 bytes.
+    const [first, second, third] = buffers.map((buffer) => buffer.buffer);
+    expect(first === second || second === third).toBe(true);
   });
 });
