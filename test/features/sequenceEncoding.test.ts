@@ -102,6 +102,32 @@ describe('encodeSequences', () => {
     );
   });
 
+  it('numbers the distinct items of each row by first appearance, frequent or sharing a bucket, batch after batch', () => {
+    // Three buckets for the rare items x, y, z and w: some share one. The same vocabulary serves
+    // every run, as it does every batch of a worker.
+    const item = fc.constantFrom('a', 'b', 'x', 'y', 'z', 'w');
+    fc.assert(
+      fc.property(
+        fc.array(fc.array(item, { minLength: 1, maxLength: 30 }), { minLength: 1, maxLength: 5 }),
+        fc.integer({ min: 1, max: 40 }),
+        (rows, maxLength) => {
+          const histories = rows.map((items) => items.map((itemId, i) => at(itemId, 'view', i)));
+          const batch = encodeSequences(histories, vocabularies, maxLength);
+          histories.forEach((history, row) => {
+            const kept = history.slice(-maxLength);
+            const firstSeen: string[] = [];
+            const expected = kept.map(({ itemId }) => {
+              if (!firstSeen.includes(itemId)) firstSeen.push(itemId);
+              return firstSeen.indexOf(itemId) + 1;
+            });
+            const rowEnd = (row + 1) * batch.length;
+            expect(Array.from(batch.itemKeys.subarray(rowEnd - kept.length, rowEnd))).toEqual(expected);
+          });
+        },
+      ),
+    );
+  });
+
   it('with last-step features, matches the full encoding at each last step and in every id column', () => {
     // Gaps from simultaneous to over a day, so sessions, hours and days all start and end, some exactly
     // at their limits.
