@@ -1,10 +1,9 @@
 import type { ActionVocabulary } from '../events/actionVocabulary.js';
 import {
+  ByteReader,
   idByteLength,
   isNumericId,
   pooledBuffer,
-  readId,
-  readVarint,
   varintLength,
   writeId,
   writeVarint,
@@ -82,22 +81,6 @@ function entryStart(window: Buffer, end: number): number {
   return end - (trailer < 255 ? trailer : window.readUInt16BE(end - 3));
 }
 
-interface DecodedEntry {
-  gapSeconds: number;
-  action: number;
-  itemId: string;
-  categoryId: string | null;
-}
-
-function decodeEntryAt(window: Buffer, start: number): DecodedEntry {
-  const gap = readVarint(window, start);
-  const flags = window[gap.next] as number;
-  const item = readId(window, gap.next + 1, (flags & NUMERIC_ITEM) !== 0);
-  const categoryId =
-    (flags & NO_CATEGORY) !== 0 ? null : readId(window, item.next, (flags & NUMERIC_CATEGORY) !== 0).id;
-  return { gapSeconds: gap.value, action: flags & ACTION_BITS, itemId: item.id, categoryId };
-}
-
 /**
  * The last `limit` entries of the window's first `end` bytes, oldest first. `newestSeconds` is the
  * time of the entry that ends at `end`.
@@ -110,18 +93,23 @@ export function readEntries(
   actions: ActionVocabulary,
 ): WindowEntry[] {
   const entries: WindowEntry[] = [];
+  const reader = new ByteReader(window);
   let position = end;
   let seconds = newestSeconds;
   while (position > 0 && entries.length < limit) {
     const start = entryStart(window, position);
-    const decoded = decodeEntryAt(window, start);
+    reader.position = start;
+    const gapSeconds = reader.varint();
+    const flags = window[reader.position++] as number;
+    const itemId = reader.id((flags & NUMERIC_ITEM) !== 0);
+    const categoryId = (flags & NO_CATEGORY) !== 0 ? null : reader.id((flags & NUMERIC_CATEGORY) !== 0);
     entries.push({
-      itemId: decoded.itemId,
-      categoryId: decoded.categoryId,
-      action: actions.actions[decoded.action] ?? 'unknown',
+      itemId,
+      categoryId,
+      action: actions.actions[flags & ACTION_BITS] ?? 'unknown',
       tsMs: seconds * 1000,
     });
-    seconds -= decoded.gapSeconds;
+    seconds -= gapSeconds;
     position = start;
   }
   return entries.reverse();
@@ -151,18 +139,16 @@ export function encodeWindow(entries: readonly WindowEntry[], actions: ActionVoc
 
 /** Byte position just after the entry that starts at `start`. */
 export function entryEnd(window: Buffer, start: number): number {
-  const gap = readVarint(window, start);
-  const flags = window[gap.next] as number;
-  const item = readId(window, gap.next + 1, (flags & NUMERIC_ITEM) !== 0);
-  const body =
-    (flags & NO_CATEGORY) !== 0
-      ? item.next
-      : readId(window, item.next, (flags & NUMERIC_CATEGORY) !== 0).next;
-  const bodyLength = body - start;
+  const reader = new ByteReader(window, start);
+  reader.varint();
+  const flags = window[reader.position++] as number;
+  reader.skipId((flags & NUMERIC_ITEM) !== 0);
+  if ((flags & NO_CATEGORY) === 0) reader.skipId((flags & NUMERIC_CATEGORY) !== 0);
+  const bodyLength = reader.position - start;
   return start + (bodyLength + 1 < 255 ? bodyLength + 1 : bodyLength + 3);
 }
 
 /** The gap stored in the entry that starts at `start`. */
 export function entryGapSeconds(window: Buffer, start: number): number {
-  return readVarint(window, start).value;
+  return new ByteReader(window, start).varint();
 }

@@ -1,4 +1,4 @@
-import { idByteLength, isNumericId, pooledBuffer, readId, writeId } from '../events/binaryIds.js';
+import { ByteReader, idByteLength, isNumericId, pooledBuffer, writeId } from '../events/binaryIds.js';
 import type { UserEvent } from '../events/event.js';
 
 /** The message the downstream recommender reads from the output topic, keyed by userId. */
@@ -118,10 +118,12 @@ export function fromStoredScore(
     }
     const itemCount = stored.readUInt8(at++);
     const nextItems: ScoreMessage['nextItems'] = [];
+    const reader = new ByteReader(stored, at);
     for (let i = 0; i < itemCount; i++) {
-      const { id, next } = readId(stored, at + 1, stored[at] === 1);
-      nextItems.push({ itemId: id, score: stored.readUInt32BE(next) / MICROS });
-      at = next + 4;
+      const numeric = stored[reader.position++] === 1;
+      const itemId = reader.id(numeric);
+      nextItems.push({ itemId, score: stored.readUInt32BE(reader.position) / MICROS });
+      reader.position += 4;
     }
     return {
       eventId: event.eventId,

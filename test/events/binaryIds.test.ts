@@ -1,5 +1,14 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { pooledBuffer } from '../../src/events/binaryIds.js';
+import {
+  ByteReader,
+  idByteLength,
+  isNumericId,
+  pooledBuffer,
+  varintLength,
+  writeId,
+  writeVarint,
+} from '../../src/events/binaryIds.js';
 
 describe('pooledBuffer', () => {
   it('is zero-filled even where the shared pool held other bytes', () => {
@@ -18,5 +27,47 @@ describe('pooledBuffer', () => {
     // Node's pool can run out between two of them, but not twice within 24 bytes.
     const [first, second, third] = buffers.map((buffer) => buffer.buffer);
     expect(first === second || second === third).toBe(true);
+  });
+});
+
+describe('ByteReader', () => {
+  it('reads back varints and ids, numeric or not, read or skipped, in the order they were written', () => {
+    const field = fc.oneof(
+      fc.record({ varint: fc.oneof(fc.integer({ min: 0, max: 300 }), fc.integer({ min: 0, max: 2 ** 40 })) }),
+      fc.record({
+        id: fc.oneof(
+          fc.string({ maxLength: 20 }),
+          fc.string({ unit: 'grapheme', maxLength: 200 }),
+          fc.integer({ min: 0, max: 2 ** 32 - 1 }).map(String),
+        ),
+        skip: fc.boolean(),
+      }),
+    );
+    fc.assert(
+      fc.property(fc.array(field, { minLength: 1, maxLength: 6 }), (fields) => {
+        const size = fields.reduce(
+          (total, f) =>
+            total + ('varint' in f ? varintLength(f.varint) : idByteLength(f.id, isNumericId(f.id))),
+          0,
+        );
+        const buffer = pooledBuffer(size);
+        let at = 0;
+        for (const f of fields) {
+          at =
+            'varint' in f ? writeVarint(buffer, f.varint, at) : writeId(buffer, f.id, isNumericId(f.id), at);
+        }
+        const reader = new ByteReader(buffer);
+        for (const f of fields) {
+          if ('varint' in f) expect(reader.varint()).toBe(f.varint);
+          else if (f.skip) reader.skipId(isNumericId(f.id));
+          else expect(reader.id(isNumericId(f.id))).toBe(f.id);
+        }
+        expect(reader.position).toBe(buffer.length);
+      }),
+    );
+  });
+
+  it('says a varint is truncated rather than reading past the end', () => {
+    expect(() => new ByteReader(Buffer.from([0x80, 0x80])).varint()).toThrow('truncated varint');
   });
 });
