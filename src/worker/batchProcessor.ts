@@ -161,6 +161,10 @@ export async function processBatch(
   let scoringFailed = false;
   // Profiles of the last decision per user: a user decided again after a conflict replaces its own.
   const profiles = new Map<string, ProfileMessage>();
+  // Each score message built, by the stored form it is committed as: an applied event publishes
+  // the message itself rather than decoding what was stored. A replay decodes it and gets the same
+  // message, since the stored form keeps every value exactly.
+  const built = new Map<Buffer, ScoreMessage>();
   const decide = (users: readonly PendingUser[]): UserDecision[] => {
     const started = performance.now();
     const scorer = stages.scorer();
@@ -188,19 +192,19 @@ export async function processBatch(
         modelState,
         outcomes: user.events.map((entry, e) => {
           const score = scores[e] as UserScores['scores'][number];
-          return toStoredScore(
-            buildScoreMessage({
-              event: entry.event,
-              modelVersion: scorer.version,
-              nextAction: score.nextAction,
-              churn: score.churn,
-              churnHorizonMs: scorer.churnHorizonMs,
-              nextItems: score.nextItems,
-              ...(score.segment === undefined ? {} : { segment: score.segment }),
-              scoredAtMs,
-            }),
-            stages.actions,
-          );
+          const message = buildScoreMessage({
+            event: entry.event,
+            modelVersion: scorer.version,
+            nextAction: score.nextAction,
+            churn: score.churn,
+            churnHorizonMs: scorer.churnHorizonMs,
+            nextItems: score.nextItems,
+            ...(score.segment === undefined ? {} : { segment: score.segment }),
+            scoredAtMs,
+          });
+          const stored = toStoredScore(message, stages.actions);
+          built.set(stored, message);
+          return stored;
         }),
       };
     });
@@ -237,7 +241,10 @@ export async function processBatch(
     switch (outcome.status) {
       case 'applied':
         if (outcome.placed) counts.push(() => metrics.lateEvents.labels('placed').inc());
-        scored.push({ message, score: fromStoredScore(outcome.outcome, event, stages.actions) });
+        scored.push({
+          message,
+          score: built.get(outcome.outcome) ?? fromStoredScore(outcome.outcome, event, stages.actions),
+        });
         break;
       case 'remembered':
         counts.push(() => metrics.duplicateEvents.labels('republished').inc());
