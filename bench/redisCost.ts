@@ -124,7 +124,8 @@ try {
     events,
     users,
     batch,
-    scriptsPerEvent: ((after.scripts - before.scripts) / events).toFixed(2),
+    // Two significant digits: a script call serves a whole micro-batch's users.
+    scriptsPerEvent: ((after.scripts - before.scripts) / events).toPrecision(2),
     callsPerEvent: ((after.calls - before.calls) / events).toFixed(1),
     cpuMicrosPerEvent: cpuMicros.toFixed(1),
     eventsPerRedisCore: Math.round(1e6 / cpuMicros),

@@ -4,12 +4,15 @@ import type { ChainableCommander, Redis } from 'ioredis';
 /**
  * Loads the Lua scripts in ./lua once and defines each as a command on every client that needs it.
  * File names carry the key count (`userEvents-4.lua`), so a script and its caller cannot silently
- * disagree on which arguments are keys. ioredis then runs them by SHA and reloads on NOSCRIPT.
+ * disagree on which arguments are keys; `-n` marks a script that takes any number of keys, whose
+ * count the caller passes first (`commitUserStates-n.lua`). ioredis then runs them by SHA and
+ * reloads on NOSCRIPT.
  */
 
 export interface LuaScript {
   name: string;
-  numberOfKeys: number;
+  /** null: any number, which the caller passes as the first argument. */
+  numberOfKeys: number | null;
   lua: string;
 }
 
@@ -17,26 +20,28 @@ export class ScriptLoaderError extends Error {
   override readonly name = 'ScriptLoaderError';
 }
 
-const SCRIPT_FILE = /^([A-Za-z][A-Za-z0-9]*)-(\d+)\.lua$/;
+const SCRIPT_FILE = /^([A-Za-z][A-Za-z0-9]*)-(\d+|n)\.lua$/;
 
 export function loadScripts(directory: URL): Map<string, LuaScript> {
   const scripts = new Map<string, LuaScript>();
   for (const file of readdirSync(directory).sort()) {
     if (!file.endsWith('.lua')) continue;
     const match = SCRIPT_FILE.exec(file);
-    if (!match) throw new ScriptLoaderError(`${file}: a script must be named <command>-<numberOfKeys>.lua`);
+    if (!match) {
+      throw new ScriptLoaderError(`${file}: a script must be named <command>-<numberOfKeys or n>.lua`);
+    }
     const [, name, keys] = match as unknown as [string, string, string];
     if (scripts.has(name)) throw new ScriptLoaderError(`${file}: command "${name}" is defined twice`);
     scripts.set(name, {
       name,
-      numberOfKeys: Number(keys),
+      numberOfKeys: keys === 'n' ? null : Number(keys),
       lua: readFileSync(new URL(file, directory), 'utf8'),
     });
   }
   return scripts;
 }
 
-type ScriptArgument = string | number | Buffer;
+export type ScriptArgument = string | number | Buffer;
 type ScriptCommand = (...args: ScriptArgument[]) => Promise<unknown>;
 type QueuedScriptCommand = (...args: ScriptArgument[]) => ChainableCommander;
 
@@ -54,7 +59,11 @@ export class ScriptLoader {
   private ensureDefined(client: Redis): void {
     if (this.defined.has(client)) return;
     for (const script of this.all().values()) {
-      client.defineCommand(script.name, { numberOfKeys: script.numberOfKeys, lua: script.lua });
+      // Without numberOfKeys, ioredis takes the first argument as the key count.
+      client.defineCommand(script.name, {
+        lua: script.lua,
+        ...(script.numberOfKeys === null ? {} : { numberOfKeys: script.numberOfKeys }),
+      });
     }
     this.defined.add(client);
   }

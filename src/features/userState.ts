@@ -68,7 +68,7 @@ const NO_OUTCOMES = Buffer.alloc(2);
 
 /**
  * The encoded state with its outcomes dropped, cut out of its encoding: the bytes encodeState
- * gives for the state without them (lua/dropOutcomes-1.lua makes the same cut in Redis).
+ * gives for the state without them (lua/dropOutcomes-n.lua makes the same cut in Redis).
  */
 export function withoutOutcomes(blob: Buffer, span: OutcomesSpan): Buffer {
   return Buffer.concat([blob.subarray(0, span.start), NO_OUTCOMES, blob.subarray(span.end)]);

@@ -17,6 +17,11 @@ describe('loadScripts', () => {
     expect([...scripts.values()]).toEqual([{ name: 'appendEvent', numberOfKeys: 2, lua: 'return 1' }]);
   });
 
+  it('reads n as any number of keys, passed by the caller', () => {
+    const scripts = loadScripts(scriptDir({ 'commitAll-n.lua': 'return 1' }));
+    expect(scripts.get('commitAll')?.numberOfKeys).toBeNull();
+  });
+
   it('refuses a script without a key count', () => {
     expect(() => loadScripts(scriptDir({ 'appendEvent.lua': '' }))).toThrow(ScriptLoaderError);
   });
@@ -27,6 +32,7 @@ describe('loadScripts', () => {
 
   it('loads the shipped scripts', () => {
     const shipped = loadScripts(new URL('../../src/features/lua/', import.meta.url));
-    expect(shipped.get('commitUserState')?.numberOfKeys).toBe(1);
+    expect(shipped.get('commitUserStates')?.numberOfKeys).toBeNull();
+    expect(shipped.get('dropOutcomes')?.numberOfKeys).toBeNull();
   });
 });
