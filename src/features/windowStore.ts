@@ -137,8 +137,8 @@ interface UserGroup {
  * Each user's state (rolling window, recurrent model state, what recent events were answered with)
  * as one Redis string. A batch reads the states it has no copy of (one pipeline), decides every
  * user's change and scores in memory, then writes them all with a compare-and-set (one script call
- * for up to 500 users, lua/commitUserStates-n.lua). A user whose state changed in between (another worker after a
- * rebalance, a stale copy) is decided again from the state the failed write returned.
+ * for up to 500 users, lua/commitUserStates-n.lua). A user whose state changed in between (another
+ * worker after a rebalance, a stale copy) is decided again from the state the failed write returned.
  */
 export class WindowStore {
   private readonly scripts: Scripts;

@@ -7,7 +7,7 @@ import { WindowStore } from '../../src/features/windowStore.js';
 import { fitSegments } from '../../src/insights/segments.js';
 import { readModelMetadata } from '../../src/model/modelFolder.js';
 import { saveSegments } from '../../src/model/segmentsFile.js';
-import { uniqueName, untrainedModelFolder } from '../helpers/integration.js';
+import { removeKeysAndDisconnect, uniqueName, untrainedModelFolder } from '../helpers/integration.js';
 import { ACTIONS, smallShop } from '../insights/fixtures.js';
 
 /**
@@ -71,11 +71,7 @@ beforeAll(async () => {
   );
 }, 60_000);
 
-afterAll(async () => {
-  const keys = await redis.keys(`${prefix}:*`);
-  if (keys.length > 0) await redis.del(...keys);
-  redis.disconnect();
-});
+afterAll(() => removeKeysAndDisconnect(redis, prefix));
 
 describe('profile and explain commands', () => {
   it('profile prints decayed interests, the embedding and the segment of a stored user', async () => {

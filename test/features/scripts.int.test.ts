@@ -1,6 +1,7 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
+import { userStateKey } from '../../src/features/keys.js';
 import { Scripts } from '../../src/features/scripts.js';
 import {
   emptyState,
@@ -10,14 +11,14 @@ import {
   versionOf,
   withoutOutcomes,
 } from '../../src/features/userState.js';
-import { uniqueName } from '../helpers/integration.js';
+import { removeKeysAndDisconnect, uniqueName } from '../helpers/integration.js';
 
 const config = loadConfig();
 let redis: Redis;
 let prefix: string;
 
 const TTL_MS = 60_000;
-const key = (user: string) => `${prefix}:u:{${user}}`;
+const key = (user: string) => userStateKey(prefix, user);
 const userState = (seq: number, outcomes: string[] = []): UserState => ({
   ...emptyState(),
   seq,
@@ -31,11 +32,7 @@ beforeAll(() => {
   prefix = uniqueName('scripts');
 });
 
-afterAll(async () => {
-  const keys = await redis.keys(`${prefix}:*`);
-  if (keys.length > 0) await redis.unlink(...keys);
-  redis.disconnect();
-});
+afterAll(() => removeKeysAndDisconnect(redis, prefix));
 
 // Two users a call: five users take three calls of one pipeline, and each answer must still
 // reach its own user.

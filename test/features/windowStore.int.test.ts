@@ -13,7 +13,7 @@ import {
   type WindowOptions,
   WindowStore,
 } from '../../src/features/windowStore.js';
-import { uniqueName } from '../helpers/integration.js';
+import { removeKeysAndDisconnect, uniqueName } from '../helpers/integration.js';
 
 const config = loadConfig();
 let redis: Redis;
@@ -77,11 +77,7 @@ beforeAll(() => {
   prefix = uniqueName('windows');
 });
 
-afterAll(async () => {
-  const keys = await redis.keys(`${prefix}:*`);
-  if (keys.length > 0) await redis.del(...keys);
-  redis.disconnect();
-});
+afterAll(() => removeKeysAndDisconnect(redis, prefix));
 
 describe('WindowStore on real Redis', () => {
   it('keeps the last N events per user and gives each new event its own history', async () => {

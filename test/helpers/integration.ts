@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Redis } from 'ioredis';
 import type { Kafka, KafkaMessage } from 'kafkajs';
 import { type Config, loadConfig } from '../../src/config.js';
 import { ActionVocabulary } from '../../src/events/actionVocabulary.js';
@@ -16,6 +17,13 @@ import { itNamePrefix, TEST_RUN_VARIABLE } from './testRun.js';
  * Helpers for tests against the real local Kafka and Redis. Every test gets its own topics,
  * consumer group and Redis key prefix, so tests never see each other's data.
  */
+
+/** After a test file: deletes every key under its own `prefix` and closes its client. */
+export async function removeKeysAndDisconnect(redis: Redis, prefix: string): Promise<void> {
+  const keys = await redis.keys(`${prefix}*`);
+  if (keys.length > 0) await redis.unlink(...keys);
+  redis.disconnect();
+}
 
 export function uniqueName(label: string): string {
   return `${itNamePrefix(process.env[TEST_RUN_VARIABLE] ?? 'adhoc')}${label}-${randomUUID().slice(0, 8)}`;

@@ -10,7 +10,7 @@ import { createMetrics } from '../../src/metrics/metrics.js';
 import type { PublishBatch } from '../../src/sinks/publisher.js';
 import { processBatch } from '../../src/worker/batchProcessor.js';
 import { ACTIONS, ALIASES, anyMessage, MAX_BYTES, NOW } from '../events/fuzzMessages.js';
-import { uniqueName } from '../helpers/integration.js';
+import { removeKeysAndDisconnect, uniqueName } from '../helpers/integration.js';
 
 const RUNS = 80;
 const WINDOW = 5;
@@ -24,11 +24,7 @@ beforeAll(() => {
   prefix = uniqueName('fuzz');
 });
 
-afterAll(async () => {
-  const keys = await redis.keys(`${prefix}*`);
-  if (keys.length > 0) await redis.del(...keys);
-  redis.disconnect();
-});
+afterAll(() => removeKeysAndDisconnect(redis, prefix));
 
 describe('a micro-batch of fuzzed messages on real Redis', () => {
   it('never fails: each message is scored or dead-lettered with a reason, and windows stay ordered', async () => {
