@@ -71,6 +71,15 @@ describe.each(['Dockerfile', 'Dockerfile.gpu'])('deploy/%s', (file) => {
     expect(of(build as DockerStage, 'RUN').some((run) => /npm prune --omit=dev/.test(run.args))).toBe(true);
   });
 
+  it('patches the installed dependencies itself, since it installs them without scripts', () => {
+    const install = stages.find((stage) => of(stage, 'RUN').some((run) => /npm ci/.test(run.args)));
+    const runs = of(install as DockerStage, 'RUN').map((run) => run.args);
+    const installed = runs.findIndex((run) => /npm ci --ignore-scripts/.test(run));
+    expect(installed).toBeGreaterThanOrEqual(0);
+    expect(runs.findIndex((run) => /patch-package/.test(run))).toBeGreaterThan(installed);
+    expect(of(install as DockerStage, 'COPY').some((copy) => /^patches\s/.test(copy.args))).toBe(true);
+  });
+
   it('runs as an unprivileged user', () => {
     const user = of(runtime, 'USER').at(-1)?.args;
     expect(user).toBeDefined();
