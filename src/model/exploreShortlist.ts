@@ -20,6 +20,8 @@ const PRECISE_SHARE = 1e-30;
 export class ExploreShortlist {
   readonly size: number;
   private readonly indexes: Int32Array;
+  /** Per vocabulary index, its position in the shortlist, or -1. */
+  private readonly positions: Int32Array;
   private readonly embeddings: tf.Tensor2D;
   private readonly bias: tf.Tensor1D;
   /** The same embeddings [size, R] and biases as plain arrays, for one item's logit. */
@@ -34,6 +36,10 @@ export class ExploreShortlist {
   private constructor(model: SequenceModel, indexes: Int32Array) {
     this.size = indexes.length;
     this.indexes = indexes;
+    this.positions = new Int32Array(model.vocabularies.items.size).fill(-1);
+    indexes.forEach((index, n) => {
+      this.positions[index] = n;
+    });
     const allEmbeddings = model.params.get('emb.item') as tf.Tensor2D;
     const allBias = model.params.get('head.item.bias') as tf.Tensor1D;
     const picked = tf.tensor1d(indexes, 'int32');
@@ -48,16 +54,15 @@ export class ExploreShortlist {
     const [vocabulary, width] = allEmbeddings.shape;
     const embeddings = allEmbeddings.dataSync() as Float32Array;
     const bias = allBias.dataSync() as Float32Array;
-    const inShortlist = new Uint8Array(vocabulary);
-    for (const index of indexes) inShortlist[index] = 1;
     let shift = Number.NEGATIVE_INFINITY;
-    for (let i = 0; i < vocabulary; i++) if (!inShortlist[i]) shift = Math.max(shift, bias[i] as number);
+    for (let i = 0; i < vocabulary; i++)
+      if (this.positionOf(i) < 0) shift = Math.max(shift, bias[i] as number);
     this.shift = Number.isFinite(shift) ? shift : 0;
     let s0 = 0;
     const s1 = new Float64Array(width);
     const s2 = new Float64Array(width * width);
     for (let i = 0; i < vocabulary; i++) {
-      if (inShortlist[i]) continue;
+      if (this.positionOf(i) >= 0) continue;
       const weight = Math.exp((bias[i] as number) - this.shift);
       s0 += weight;
       const row = i * width;
@@ -91,6 +96,11 @@ export class ExploreShortlist {
   /** The vocabulary index of the n-th shortlist item. */
   itemIndex(n: number): number | undefined {
     return this.indexes[n];
+  }
+
+  /** The position in the shortlist of the item at vocabulary index `index`, or -1. */
+  positionOf(index: number): number {
+    return this.positions[index] ?? -1;
   }
 
   /** [n, size] explore logits of the shortlist. */

@@ -1,16 +1,18 @@
 import * as tf from '@tensorflow/tfjs';
 import type { EncodedBatch } from '../features/sequenceEncoding.js';
 import { dotProduct } from './dotProduct.js';
+import type { ExploreShortlist } from './exploreShortlist.js';
 import { repeatCandidates } from './repeatCandidates.js';
 import type { SequenceModel } from './sequenceModel.js';
 
 /**
  * The history part of the next-item heads at the last step of each sequence: the repeat head's
- * attention over the history's items, and the explore logits of those items. Per event this is
- * at most 2 × length × R multiply-adds, fewer when items or categories repeat. As tensor ops it
- * took a dozen kernels over [n, length, R] copies (gathered keys and item embeddings), the largest
- * part of incremental scoring; here it is plain loops over weights copied once. The same result as SequenceModel.repeatLogits followed
- * by a softmax, up to rounding (tested against it).
+ * attention over the history's items, and the explore logits of the items whose explore share
+ * the merge cannot read elsewhere. Per event this is at most 2 × length × R multiply-adds, fewer
+ * when items or categories repeat. As tensor ops it took a dozen kernels over [n, length, R]
+ * copies (gathered keys and item embeddings), the largest part of incremental scoring; here it is
+ * plain loops over weights copied once. The same result as SequenceModel.repeatLogits followed by
+ * a softmax, up to rounding (tested against it).
  */
 export class HistoryHead {
   private readonly width: number;
@@ -26,8 +28,16 @@ export class HistoryHead {
   private readonly ageBias: Float32Array;
   private readonly actionsSeenBias: Float32Array;
   private readonly categoryRankBias: Float32Array;
+  /**
+   * Per vocabulary index, 1 where the merge reads the item's explore logit from this head: a
+   * frequent item outside the shortlist. A hashed id has no explore share of its own, and the
+   * explore softmax already holds the share of every other frequent item (of all of them without
+   * a shortlist); skipping those saves most of the head's dot products, since a history's items
+   * are mostly popular ones.
+   */
+  private readonly needsExploreLogit: Uint8Array;
 
-  constructor(model: SequenceModel) {
+  constructor(model: SequenceModel, shortlist?: ExploreShortlist) {
     this.width = model.config.itemEmbeddingSize;
     this.scale = 1 / Math.sqrt(this.width);
     const tables = model.keyTables();
@@ -46,9 +56,18 @@ export class HistoryHead {
     this.ageBias = copy('head.age.bias');
     this.actionsSeenBias = copy('head.actionsSeen.bias');
     this.categoryRankBias = copy('head.categoryRank.bias');
+    this.needsExploreLogit = new Uint8Array(model.vocabularies.items.size);
+    if (shortlist) {
+      for (let index = 1; index <= model.vocabularies.items.frequent.length; index++) {
+        if (shortlist.positionOf(index) < 0) this.needsExploreLogit[index] = 1;
+      }
+    }
   }
 
-  /** [n, length] attention and history explore logits, for queries [n, R] at each row's last step. */
+  /**
+   * [n, length] attention and history explore logits, for queries [n, R] at each row's last step.
+   * The logits are 0 where the merge does not read them (see needsExploreLogit).
+   */
   read(query: Float32Array, batch: EncodedBatch): { attention: Float32Array; historyLogits: Float32Array } {
     const { batchSize, length } = batch;
     const { width, categoryKeys, actionKeys, itemEmbeddings, itemBias } = this;
@@ -74,12 +93,14 @@ export class HistoryHead {
       for (let at = b * length; at < (b + 1) * length; at++) {
         if (batch.mask[at] === 0) continue;
         const item = batch.items[at] as number;
-        const key = batch.itemKeys[at] as number;
-        if (keyRowSeen[key] !== b) {
-          keyRowSeen[key] = b;
-          exploreOfKey[key] = dot(q, itemEmbeddings, item) + (itemBias[item] as number);
+        if (this.needsExploreLogit[item] === 1) {
+          const key = batch.itemKeys[at] as number;
+          if (keyRowSeen[key] !== b) {
+            keyRowSeen[key] = b;
+            exploreOfKey[key] = dot(q, itemEmbeddings, item) + (itemBias[item] as number);
+          }
+          historyLogits[at] = exploreOfKey[key] as number;
         }
-        historyLogits[at] = exploreOfKey[key] as number;
         if (candidates.allowed[at] === 0) continue;
         const category = batch.categories[at] as number;
         if (categoryRowSeen[category] !== b) {

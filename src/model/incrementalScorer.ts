@@ -165,7 +165,7 @@ export class IncrementalScorer {
   ) {
     this.tag = modelTag(version);
     this.vectorCount = model.config.architecture === 'lstm' ? 2 : 1;
-    this.history = new HistoryHead(model);
+    this.history = new HistoryHead(model, shortlist);
     const { architecture, hiddenSize } = model.config;
     this.plainStep =
       architecture === 'attention'

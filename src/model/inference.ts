@@ -147,7 +147,10 @@ export interface HeadValues {
   gate: Float32Array;
   /** [n, length]: the repeat head's attention over the history steps (0 for non-candidates). */
   attention: Float32Array;
-  /** [n, length]: explore logits of the history's own items. */
+  /**
+   * [n, length]: explore logits of the history's own items. The merge reads only those of frequent
+   * items outside the shortlist: exploreShares has the others.
+   */
   historyLogits: Float32Array;
   /**
    * [n, exploreWidth]: the explore softmax of the shortlist's items, or of every frequent item, up
@@ -254,6 +257,9 @@ export function mergePredictions(
   const bestScores = new Float64Array(k);
   const top = new TopK<ItemScore>(k);
   const topExplore = new TopK<number>(k);
+  // Between a frequent item's vocabulary index and its column n in exploreShares.
+  const vocabularyIndex = (n: number) => (shortlist ? (shortlist.itemIndex(n) as number) : n + 1);
+  const exploreColumn = (index: number) => (shortlist ? shortlist.positionOf(index) : index - 1);
   // The row whose history last held each frequent item: a membership test without a set per row.
   const seenInRow = new Int32Array(frequentItems + 1).fill(-1);
   return histories.map((history, b) => {
@@ -274,8 +280,13 @@ export function mergePredictions(
       const index = batch.items[at] as number;
       if (index <= frequentItems && seenInRow[index] !== b) {
         seenInRow[index] = b;
-        keyScores[key] =
-          (keyScores[key] as number) + (1 - gate) * Math.exp((outputs.historyLogits[at] as number) - logZ);
+        const column = exploreColumn(index);
+        const explore =
+          column >= 0
+            ? (outputs.exploreScale[b] as number) *
+              (outputs.exploreShares[b * exploreWidth + column] as number)
+            : Math.exp((outputs.historyLogits[at] as number) - logZ);
+        keyScores[key] = (keyScores[key] as number) + (1 - gate) * explore;
       }
     }
     // History items first, in order of first appearance, then explore items best first: ties keep that order.
@@ -286,7 +297,6 @@ export function mergePredictions(
       top.offer({ itemId: keyItems[best[i] as number] as string, score }, score);
     }
     // The history's items have their explore share above: the k best of the others can make the list.
-    const vocabularyIndex = (n: number) => (shortlist ? (shortlist.itemIndex(n) as number) : n + 1);
     const inHistory = (n: number) => seenInRow[vocabularyIndex(n)] === b;
     for (const n of topIndexes(
       outputs.exploreShares,

@@ -38,6 +38,13 @@ describe('the explore shortlist', () => {
     const m = model();
     const shortlist = ExploreShortlist.build(m, 64) as ExploreShortlist;
     expect(shortlist.size).toBe(64);
+    for (let n = 0; n < shortlist.size; n++)
+      expect(shortlist.positionOf(shortlist.itemIndex(n) as number)).toBe(n);
+    const shortlisted = new Set(Array.from({ length: shortlist.size }, (_, n) => shortlist.itemIndex(n)));
+    const outside = Array.from({ length: m.vocabularies.items.size }, (_, i) => i).filter(
+      (i) => !shortlisted.has(i),
+    );
+    expect(outside.map((i) => shortlist.positionOf(i))).toEqual(outside.map(() => -1));
     const query = tf.randomNormal([6, 8], 0, 0.5, 'float32', 11) as tf.Tensor2D;
     const exact = m.exploreLogits(query);
     const exactTop = tf.topk(tf.slice(exact, [0, 1], [6, FREQUENT]), 5).indices.arraySync() as number[][];

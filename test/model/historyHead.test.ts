@@ -4,6 +4,7 @@ import { ActionVocabulary } from '../../src/events/actionVocabulary.js';
 import { IdVocabulary } from '../../src/features/idVocabulary.js';
 import { encodeSequences, type SequenceEvent } from '../../src/features/sequenceEncoding.js';
 import { initBackend } from '../../src/model/backend.js';
+import { ExploreShortlist } from '../../src/model/exploreShortlist.js';
 import { HistoryHead } from '../../src/model/historyHead.js';
 import { repeatCandidates } from '../../src/model/repeatCandidates.js';
 import { batchTensors, DEFAULT_MODEL_CONFIG, SequenceModel } from '../../src/model/sequenceModel.js';
@@ -29,7 +30,7 @@ beforeAll(async () => {
 describe('HistoryHead', () => {
   // 7: a width that is not a multiple of the dot product's four running sums.
   it.each([8, 7])(
-    'equals the softmax of SequenceModel.repeatLogits and the explore logits of the history items (width %i)',
+    'equals the softmax of SequenceModel.repeatLogits, and the explore logits of the frequent history items outside the shortlist (width %i)',
     (width) => {
       const vocabularies = {
         actions: new ActionVocabulary(actions),
@@ -54,7 +55,8 @@ describe('HistoryHead', () => {
       const { batchSize, length } = batch;
       const query = tf.randomNormal([batchSize, width], 0, 1, 'float32', 9) as tf.Tensor2D;
 
-      const { attention, historyLogits } = new HistoryHead(model).read(
+      const shortlist = ExploreShortlist.build(model, 8) as ExploreShortlist;
+      const { attention, historyLogits } = new HistoryHead(model, shortlist).read(
         query.dataSync() as Float32Array,
         batch,
       );
@@ -77,13 +79,23 @@ describe('HistoryHead', () => {
         };
       });
       let candidates = 0;
+      const logitsRead = { shortlisted: 0, other: 0 };
       for (let at = 0; at < batchSize * length; at++) {
         expect(attention[at]).toBeCloseTo(expected.attention[at] as number, 5);
         if ((attention[at] as number) > 0) candidates++;
-        if (batch.mask[at] === 1)
+        const item = batch.items[at] as number;
+        if (batch.mask[at] === 0 || item > vocabularies.items.frequent.length) continue;
+        if (shortlist.positionOf(item) >= 0) {
+          logitsRead.shortlisted++;
+        } else {
+          logitsRead.other++;
           expect(historyLogits[at]).toBeCloseTo(expected.historyLogits[at] as number, 4);
+        }
       }
       expect(candidates).toBeGreaterThan(batchSize);
+      expect(logitsRead.shortlisted).toBeGreaterThan(0);
+      expect(logitsRead.other).toBeGreaterThan(0);
+      shortlist.dispose();
       query.dispose();
       model.dispose();
     },
