@@ -37,6 +37,78 @@ export function writeVarint(buffer: Buffer, value: number, at: number): number {
   return position;
 }
 
+/** The longest id that shortAscii decodes. */
+const SHORT_ID_BYTES = 16;
+
+/**
+ * The string of `length` bytes at `start` when they are at most 16 ASCII bytes (their UTF-8
+ * decoding is then their char codes), else undefined. A history decodes two ids for each of its
+ * steps; Buffer's decoder took about 45 ns for an id of 6 bytes, String.fromCharCode 11 to 16.
+ */
+function shortAscii(bytes: Buffer, start: number, length: number): string | undefined {
+  if (length > SHORT_ID_BYTES) return undefined;
+  let bits = 0;
+  for (let i = 0; i < length; i++) bits |= bytes[start + i] as number;
+  if (bits >= 0x80) return undefined;
+  return length <= 8
+    ? upToEightChars(bytes, start, length)
+    : upToEightChars(bytes, start, 8) + upToEightChars(bytes, start + 8, length - 8);
+}
+
+/** Written out: a helper closure here cost more than the decoding it replaced (its name is set per call). */
+function upToEightChars(b: Buffer, s: number, length: number): string {
+  switch (length) {
+    case 0:
+      return '';
+    case 1:
+      return String.fromCharCode(b[s] as number);
+    case 2:
+      return String.fromCharCode(b[s] as number, b[s + 1] as number);
+    case 3:
+      return String.fromCharCode(b[s] as number, b[s + 1] as number, b[s + 2] as number);
+    case 4:
+      return String.fromCharCode(b[s] as number, b[s + 1] as number, b[s + 2] as number, b[s + 3] as number);
+    case 5:
+      return String.fromCharCode(
+        b[s] as number,
+        b[s + 1] as number,
+        b[s + 2] as number,
+        b[s + 3] as number,
+        b[s + 4] as number,
+      );
+    case 6:
+      return String.fromCharCode(
+        b[s] as number,
+        b[s + 1] as number,
+        b[s + 2] as number,
+        b[s + 3] as number,
+        b[s + 4] as number,
+        b[s + 5] as number,
+      );
+    case 7:
+      return String.fromCharCode(
+        b[s] as number,
+        b[s + 1] as number,
+        b[s + 2] as number,
+        b[s + 3] as number,
+        b[s + 4] as number,
+        b[s + 5] as number,
+        b[s + 6] as number,
+      );
+    default:
+      return String.fromCharCode(
+        b[s] as number,
+        b[s + 1] as number,
+        b[s + 2] as number,
+        b[s + 3] as number,
+        b[s + 4] as number,
+        b[s + 5] as number,
+        b[s + 6] as number,
+        b[s + 7] as number,
+      );
+  }
+}
+
 /**
  * Reads varints and ids from `buffer` at `position`, moving it past what it read. A window is
  * decoded with one reader: functions that returned `{ value, next }` made four short-lived objects
@@ -69,7 +141,9 @@ export class ByteReader {
       return id;
     }
     const length = this.varint();
-    const id = this.buffer.toString('utf8', this.position, this.position + length);
+    const id =
+      shortAscii(this.buffer, this.position, length) ??
+      this.buffer.toString('utf8', this.position, this.position + length);
     this.position += length;
     return id;
   }
