@@ -3,6 +3,16 @@ import { dotProduct } from './dotProduct.js';
 import type { SequenceModel } from './sequenceModel.js';
 import { tidyRead } from './tidyRead.js';
 
+/**
+ * The column of exploreShares (see inference.ts) that holds the explore share of the frequent item
+ * at vocabulary index `index`: its shortlist position, or -1 when it is not on the shortlist;
+ * without one, every frequent item has its column. An item without a column has its explore
+ * logit computed by the history head instead.
+ */
+export function exploreColumn(index: number, shortlist: ExploreShortlist | undefined): number {
+  return shortlist ? shortlist.positionOf(index) : index - 1;
+}
+
 /** float32's smallest normal number, with a margin: above it a share keeps its relative precision. */
 const PRECISE_SHARE = 1e-30;
 

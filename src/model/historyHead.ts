@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { EncodedBatch } from '../features/sequenceEncoding.js';
 import { dotProduct } from './dotProduct.js';
-import type { ExploreShortlist } from './exploreShortlist.js';
+import { type ExploreShortlist, exploreColumn } from './exploreShortlist.js';
 import { repeatCandidates } from './repeatCandidates.js';
 import type { SequenceModel } from './sequenceModel.js';
 
@@ -30,10 +30,9 @@ export class HistoryHead {
   private readonly categoryRankBias: Float32Array;
   /**
    * Per vocabulary index, 1 where the merge reads the item's explore logit from this head: a
-   * frequent item outside the shortlist. A hashed id has no explore share of its own, and the
-   * explore softmax already holds the share of every other frequent item (of all of them without
-   * a shortlist); skipping those saves most of the head's dot products, since a history's items
-   * are mostly popular ones.
+   * frequent item without a column of the explore softmax (exploreColumn). A hashed id has no
+   * explore share of its own, and the softmax holds every other frequent item's; skipping those
+   * saves most of the head's dot products, since a history's items are mostly popular ones.
    */
   private readonly needsExploreLogit: Uint8Array;
 
@@ -57,10 +56,8 @@ export class HistoryHead {
     this.actionsSeenBias = copy('head.actionsSeen.bias');
     this.categoryRankBias = copy('head.categoryRank.bias');
     this.needsExploreLogit = new Uint8Array(model.vocabularies.items.size);
-    if (shortlist) {
-      for (let index = 1; index <= model.vocabularies.items.frequent.length; index++) {
-        if (shortlist.positionOf(index) < 0) this.needsExploreLogit[index] = 1;
-      }
+    for (let index = 1; index <= model.vocabularies.items.frequent.length; index++) {
+      if (exploreColumn(index, shortlist) < 0) this.needsExploreLogit[index] = 1;
     }
   }
 

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { type EncodedBatch, encodeSequences, type SequenceEvent } from '../features/sequenceEncoding.js';
-import type { ExploreShortlist } from './exploreShortlist.js';
+import { type ExploreShortlist, exploreColumn } from './exploreShortlist.js';
 import { repeatCandidates } from './repeatCandidates.js';
 import { batchTensors, type SequenceModel } from './sequenceModel.js';
 import { tidyRead } from './tidyRead.js';
@@ -257,9 +257,8 @@ export function mergePredictions(
   const bestScores = new Float64Array(k);
   const top = new TopK<ItemScore>(k);
   const topExplore = new TopK<number>(k);
-  // Between a frequent item's vocabulary index and its column n in exploreShares.
+  // The vocabulary index of column n of exploreShares (exploreColumn is the other way).
   const vocabularyIndex = (n: number) => (shortlist ? (shortlist.itemIndex(n) as number) : n + 1);
-  const exploreColumn = (index: number) => (shortlist ? shortlist.positionOf(index) : index - 1);
   // The row whose history last held each frequent item: a membership test without a set per row.
   const seenInRow = new Int32Array(frequentItems + 1).fill(-1);
   return histories.map((history, b) => {
@@ -280,7 +279,7 @@ export function mergePredictions(
       const index = batch.items[at] as number;
       if (index <= frequentItems && seenInRow[index] !== b) {
         seenInRow[index] = b;
-        const column = exploreColumn(index);
+        const column = exploreColumn(index, shortlist);
         const explore =
           column >= 0
             ? (outputs.exploreScale[b] as number) *
