@@ -13,6 +13,11 @@ export function exploreColumn(index: number, shortlist: ExploreShortlist | undef
   return shortlist ? shortlist.positionOf(index) : index - 1;
 }
 
+/** The vocabulary index of the frequent item in column `column` of exploreShares: exploreColumn's inverse. */
+export function exploreItemIndex(column: number, shortlist: ExploreShortlist | undefined): number {
+  return shortlist ? (shortlist.itemIndex(column) as number) : column + 1;
+}
+
 /** float32's smallest normal number, with a margin: above it a share keeps its relative precision. */
 const PRECISE_SHARE = 1e-30;
 

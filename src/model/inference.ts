@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { type EncodedBatch, encodeSequences, type SequenceEvent } from '../features/sequenceEncoding.js';
-import { type ExploreShortlist, exploreColumn } from './exploreShortlist.js';
+import { type ExploreShortlist, exploreColumn, exploreItemIndex } from './exploreShortlist.js';
 import { repeatCandidates } from './repeatCandidates.js';
 import { batchTensors, type SequenceModel } from './sequenceModel.js';
 import { tidyRead } from './tidyRead.js';
@@ -257,8 +257,6 @@ export function mergePredictions(
   const bestScores = new Float64Array(k);
   const top = new TopK<ItemScore>(k);
   const topExplore = new TopK<number>(k);
-  // The vocabulary index of column n of exploreShares (exploreColumn is the other way).
-  const vocabularyIndex = (n: number) => (shortlist ? (shortlist.itemIndex(n) as number) : n + 1);
   // The row whose history last held each frequent item: a membership test without a set per row.
   const seenInRow = new Int32Array(frequentItems + 1).fill(-1);
   return histories.map((history, b) => {
@@ -296,7 +294,7 @@ export function mergePredictions(
       top.offer({ itemId: keyItems[best[i] as number] as string, score }, score);
     }
     // The history's items have their explore share above: the k best of the others can make the list.
-    const inHistory = (n: number) => seenInRow[vocabularyIndex(n)] === b;
+    const inHistory = (n: number) => seenInRow[exploreItemIndex(n, shortlist)] === b;
     for (const n of topIndexes(
       outputs.exploreShares,
       b * exploreWidth,
@@ -304,7 +302,7 @@ export function mergePredictions(
       topExplore,
       inHistory,
     )) {
-      const itemId = items.valueAt(vocabularyIndex(n)) as string;
+      const itemId = items.valueAt(exploreItemIndex(n, shortlist)) as string;
       const score =
         (1 - gate) *
         (outputs.exploreScale[b] as number) *

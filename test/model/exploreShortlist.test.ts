@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { ActionVocabulary } from '../../src/events/actionVocabulary.js';
 import { IdVocabulary } from '../../src/features/idVocabulary.js';
 import { initBackend } from '../../src/model/backend.js';
-import { ExploreShortlist } from '../../src/model/exploreShortlist.js';
+import { ExploreShortlist, exploreColumn, exploreItemIndex } from '../../src/model/exploreShortlist.js';
 import { DEFAULT_MODEL_CONFIG, SequenceModel } from '../../src/model/sequenceModel.js';
 
 const FREQUENT = 300;
@@ -98,6 +98,26 @@ describe('the explore shortlist', () => {
     const m = model();
     expect(ExploreShortlist.build(m, FREQUENT)).toBeUndefined();
     expect(ExploreShortlist.build(m, 0)).toBeUndefined();
+    m.dispose();
+  });
+
+  it('gives each explore column its frequent item, the inverse of exploreColumn', () => {
+    const m = model();
+    const shortlist = ExploreShortlist.build(m, 64) as ExploreShortlist;
+    for (const [list, width] of [
+      [shortlist, 64],
+      [undefined, FREQUENT],
+    ] as const) {
+      const columns = Array.from({ length: width }, (_, column) => column);
+      const items = columns.map((column) => exploreItemIndex(column, list));
+      expect(new Set(items).size).toBe(width);
+      for (const item of items) expect(item).toBeGreaterThanOrEqual(1);
+      for (const item of items) expect(item).toBeLessThanOrEqual(FREQUENT);
+      expect(items.map((item) => exploreColumn(item, list))).toEqual(columns);
+    }
+    // The shortlist holds the items of largest bias, which this model gives the lowest indexes.
+    expect(exploreItemIndex(0, shortlist)).toBe(1);
+    shortlist.dispose();
     m.dispose();
   });
 });
