@@ -3,8 +3,9 @@
  * integer below 2^32 (as in most catalogues) takes four bytes, any other id its UTF-8 bytes after a
  * varint length. The caller records which form an id took.
  */
-const NUMERIC_ID = /^(0|[1-9][0-9]{0,9})$/;
 const U32_LIMIT = 2 ** 32;
+const MAX_NUMERIC_DIGITS = 10;
+const ZERO = 0x30;
 
 /**
  * A zero-filled buffer, carved from Node's shared pool when it is small. Buffer.alloc gives every
@@ -15,8 +16,22 @@ export function pooledBuffer(size: number): Buffer {
   return Buffer.allocUnsafe(size).fill(0);
 }
 
+/**
+ * Whether `id` is a decimal integer below 2^32 without leading zeros (so that it reads back the
+ * same). Character by character: a score message checks ten ids, and a regular expression and
+ * Number() took about twice as long.
+ */
 export function isNumericId(id: string): boolean {
-  return NUMERIC_ID.test(id) && Number(id) < U32_LIMIT;
+  const length = id.length;
+  if (length === 0 || length > MAX_NUMERIC_DIGITS) return false;
+  if (id.charCodeAt(0) === ZERO) return length === 1;
+  let value = 0;
+  for (let i = 0; i < length; i++) {
+    const digit = id.charCodeAt(i) - ZERO;
+    if (digit < 0 || digit > 9) return false;
+    value = value * 10 + digit;
+  }
+  return value < U32_LIMIT;
 }
 
 export function varintLength(value: number): number {
@@ -162,6 +177,15 @@ export function idByteLength(id: string, numeric: boolean): number {
   return varintLength(length) + length;
 }
 
+/** The longest id written byte by byte; longer ones, rare, go through Buffer's encoder. */
+const ASCII_WRITE_LIMIT = 64;
+
+/** Whether every character is ASCII: its UTF-8 bytes are then its char codes. */
+function isAscii(text: string): boolean {
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) >= 0x80) return false;
+  return true;
+}
+
 /**
  * Writes `id` at `at` (the caller sized the buffer with idByteLength); returns the position after
  * it. In place, not as arrays of bytes to concatenate: a stored score holds ten ids, and storing
@@ -169,6 +193,12 @@ export function idByteLength(id: string, numeric: boolean): number {
  */
 export function writeId(buffer: Buffer, id: string, numeric: boolean, at: number): number {
   if (numeric) return buffer.writeUInt32BE(Number(id), at);
+  if (id.length <= ASCII_WRITE_LIMIT && isAscii(id)) {
+    // Byte by byte: Buffer's encoder took about 90 ns for an id of six characters, this about 15.
+    let position = writeVarint(buffer, id.length, at);
+    for (let i = 0; i < id.length; i++) buffer[position++] = id.charCodeAt(i);
+    return position;
+  }
   const next = writeVarint(buffer, Buffer.byteLength(id, 'utf8'), at);
   return next + buffer.write(id, next, 'utf8');
 }

@@ -1,5 +1,6 @@
 import { ByteReader, idByteLength, isNumericId, pooledBuffer, writeId } from '../events/binaryIds.js';
 import type { UserEvent } from '../events/event.js';
+import { isoTime } from './isoTime.js';
 
 /** The message the downstream recommender reads from the output topic, keyed by userId. */
 export interface ScoreMessage {
@@ -36,18 +37,20 @@ function round(p: number): number {
 
 export function buildScoreMessage(input: ScoreInput): ScoreMessage {
   const nextAction: Record<string, number> = {};
-  for (const [action, p] of Object.entries(input.nextAction)) nextAction[action] = round(p);
-  return {
+  for (const action of Object.keys(input.nextAction))
+    nextAction[action] = round(input.nextAction[action] as number);
+  const message: ScoreMessage = {
     eventId: input.event.eventId,
     userId: input.event.userId,
-    ts: new Date(input.event.tsMs).toISOString(),
-    scoredAt: new Date(input.scoredAtMs).toISOString(),
+    ts: isoTime(input.event.tsMs),
+    scoredAt: isoTime(input.scoredAtMs),
     modelVersion: input.modelVersion,
     nextAction,
     churn: { horizonSeconds: Math.round(input.churnHorizonMs / 1000), p: round(input.churn) },
     nextItems: input.nextItems.map((item) => ({ itemId: item.itemId, score: round(item.score) })),
-    ...(input.segment === undefined ? {} : { segment: input.segment }),
   };
+  if (input.segment !== undefined) message.segment = input.segment;
+  return message;
 }
 
 /**
@@ -128,8 +131,8 @@ export function fromStoredScore(
     return {
       eventId: event.eventId,
       userId: event.userId,
-      ts: new Date(event.tsMs).toISOString(),
-      scoredAt: new Date(scoredAtMs).toISOString(),
+      ts: isoTime(event.tsMs),
+      scoredAt: isoTime(scoredAtMs),
       modelVersion,
       nextAction,
       churn: { horizonSeconds, p: churn },

@@ -71,3 +71,61 @@ describe('ByteReader', () => {
     expect(() => new ByteReader(Buffer.from([0x80, 0x80])).varint()).toThrow('truncated varint');
   });
 });
+
+describe('isNumericId', () => {
+  // The definition: the digits of a number below 2^32 as String() writes them, so that it reads back the same.
+  const reference = (id: string) => /^(0|[1-9][0-9]{0,9})$/.test(id) && Number(id) < 2 ** 32;
+
+  it('agrees with its definition on any text, digits or not', () => {
+    const digits = fc.string({ unit: fc.constantFrom(...'0123456789'), maxLength: 12 });
+    fc.assert(
+      fc.property(fc.oneof(fc.string({ maxLength: 12 }), digits), (id) => {
+        expect(isNumericId(id)).toBe(reference(id));
+      }),
+      { numRuns: 5_000 },
+    );
+    const edges = [
+      '',
+      '0',
+      '00',
+      '01',
+      '9',
+      '4294967295',
+      '4294967296',
+      '9999999999',
+      '12345678901',
+      '-1',
+      '1e3',
+      ' 1',
+    ];
+    for (const id of edges) expect(isNumericId(id)).toBe(reference(id));
+    expect(isNumericId('4294967295')).toBe(true);
+    expect(isNumericId('4294967296')).toBe(false);
+  });
+});
+
+describe('writeId', () => {
+  it("writes a text id as its UTF-8 length and bytes, as Buffer's encoder does", () => {
+    const text = fc.oneof(
+      fc.string({ maxLength: 80 }),
+      fc.string({ unit: 'grapheme', maxLength: 40 }),
+      fc.string({ unit: 'binary', maxLength: 10 }),
+      // Latin-1 and just above it: one byte short of ASCII's range is where a shortcut would slip.
+      fc.string({
+        unit: fc.integer({ min: 0, max: 0x2ff }).map((code) => String.fromCharCode(code)),
+        maxLength: 12,
+      }),
+    );
+    fc.assert(
+      fc.property(text, (id) => {
+        const bytes = Buffer.from(id, 'utf8');
+        const expected = Buffer.alloc(varintLength(bytes.length) + bytes.length);
+        bytes.copy(expected, writeVarint(expected, bytes.length, 0));
+        const written = pooledBuffer(idByteLength(id, false));
+        expect(writeId(written, id, false, 0)).toBe(written.length);
+        expect(written).toEqual(expected);
+      }),
+      { numRuns: 2_000 },
+    );
+  });
+});
