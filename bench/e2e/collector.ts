@@ -65,7 +65,7 @@ export class LatencyTracker {
 
 /** Reads the output topic of the worker under test from its start and hands each message to a sink. */
 export class OutputCollector {
-  private sink: OutputSink = () => {};
+  private readonly sinks = new Set<OutputSink>();
   unreadable = 0;
 
   private constructor(private readonly consumer: Consumer) {}
@@ -84,15 +84,17 @@ export class OutputCollector {
         for (const message of batch.messages) {
           const eventId = outputEventId(message.value);
           if (eventId === undefined) collector.unreadable++;
-          else collector.sink(eventId, Number(message.timestamp));
+          else for (const sink of collector.sinks) sink(eventId, Number(message.timestamp));
         }
       },
     });
     return collector;
   }
 
-  watch(sink: OutputSink): void {
-    this.sink = sink;
+  /** Hands every output from now on to `sink` too, until the returned function is called. */
+  watch(sink: OutputSink): () => void {
+    this.sinks.add(sink);
+    return () => this.sinks.delete(sink);
   }
 
   stop(): Promise<void> {

@@ -20,6 +20,8 @@ import { deleteKeys, keyBytes, usedMemory } from './redisUsage.js';
 import {
   type E2eSummary,
   type LatencySummary,
+  type LateScores,
+  lateScores,
   pooledRate,
   ratio,
   summarizeLatency,
@@ -78,6 +80,8 @@ const settings = {
   /** A quick backlog must drain within it, or the latency run that follows starts behind it. */
   phaseLimitSeconds: quick ? 12 : 600,
   drainSeconds: quick ? 2 : 10,
+  /** How much longer a mode waits, after its last phase, for scores still missing at a drain's end. */
+  lateSeconds: quick ? 10 : 60,
   partitions: 6,
 };
 /** From start to first output: process start, model load, group join, first fetch. */
@@ -151,14 +155,35 @@ async function backlogThroughput(
   measured?: Set<string>,
 ): Promise<Throughput> {
   const tracker = new ThroughputTracker(measured ? (eventId) => measured.has(eventId) : undefined);
-  collector.watch(tracker.sink);
-  const started = await waitUntil(() => tracker.seen > 0, Date.now() + STARTUP_LIMIT_MS, worker);
-  if (!started)
-    throw new Error(
-      `the ${worker.mode} worker wrote nothing in ${STARTUP_LIMIT_MS / 1000} s; see ${worker.logFile}`,
-    );
-  await waitUntil(() => tracker.seen >= total, Date.now() + settings.phaseLimitSeconds * 1000, worker);
-  return { eventsPerSec: tracker.eventsPerSec(), measured: tracker.count, expected: measured?.size ?? total };
+  const unwatch = collector.watch(tracker.sink);
+  try {
+    const started = await waitUntil(() => tracker.seen > 0, Date.now() + STARTUP_LIMIT_MS, worker);
+    if (!started)
+      throw new Error(
+        `the ${worker.mode} worker wrote nothing in ${STARTUP_LIMIT_MS / 1000} s; see ${worker.logFile}`,
+      );
+    await waitUntil(() => tracker.seen >= total, Date.now() + settings.phaseLimitSeconds * 1000, worker);
+    return {
+      eventsPerSec: tracker.eventsPerSec(),
+      measured: tracker.count,
+      expected: measured?.size ?? total,
+    };
+  } finally {
+    unwatch();
+  }
+}
+
+type PacedLatency = LatencySummary & { offeredPerSec: number; late?: LateScores };
+
+/**
+ * A paced run's events still without a score when it was measured: its tracker goes on collecting
+ * until the mode's last phase is done, so that a late score can be told from a lost one.
+ */
+interface Unscored {
+  latency: PacedLatency;
+  waiting: string[];
+  outputs: ReadonlyMap<string, number>;
+  unwatch: () => void;
 }
 
 /** Sends messages when due and collects each one's output; latency over the steady part. */
@@ -168,9 +193,9 @@ async function pacedLatency(
   worker: BenchWorker,
   collector: OutputCollector,
   messages: Iterable<BenchMessage>,
-): Promise<LatencySummary & { offeredPerSec: number }> {
+): Promise<Unscored> {
   const tracker = new LatencyTracker();
-  collector.watch(tracker.sink);
+  const unwatch = collector.watch(tracker.sink);
   const sent = new Map<string, number>();
   const paced = await worker.unlessExited(
     producePaced(kafka, run.config.topics.input, messages, (eventId, sentMs) => sent.set(eventId, sentMs)),
@@ -179,10 +204,35 @@ async function pacedLatency(
   await waitUntil(() => tracker.outputs.size >= sent.size, deadlineMs, worker);
   // 2 s, or a quarter of a shorter run.
   const warmupMs = Math.min(2_000, paced.seconds * 250);
-  return {
+  const latency = {
     ...summarizeLatency(pacedSamples(sent, tracker.outputs), warmupMs, Math.min(Date.now(), deadlineMs)),
     offeredPerSec: paced.sent / paced.seconds,
   };
+  const waiting = [...sent.keys()].filter((eventId) => !tracker.outputs.has(eventId));
+  return { latency, waiting, outputs: tracker.outputs, unwatch };
+}
+
+/**
+ * Waits up to `lateSeconds` for the scores that paced runs were still waiting for, and records how
+ * many came. A mode further behind than `lateSeconds` of its backlog rate (naive, overloaded by
+ * design) could not catch up in that time and is not waited for.
+ */
+async function awaitLateScores(
+  runs: readonly Unscored[],
+  worker: BenchWorker,
+  backlogEventsPerSec: number,
+): Promise<void> {
+  try {
+    const waiting = runs.reduce((sum, run) => sum + run.waiting.length, 0);
+    // Negated so that an unmeasured (NaN) rate skips the wait too.
+    if (waiting === 0 || !(waiting <= backlogEventsPerSec * settings.lateSeconds)) return;
+    log(`${worker.mode}: waiting up to ${settings.lateSeconds} s for ${waiting} scores still missing ...`);
+    const allScored = () => runs.every((run) => run.waiting.every((eventId) => run.outputs.has(eventId)));
+    await waitUntil(allScored, Date.now() + settings.lateSeconds * 1000, worker);
+    for (const run of runs) run.latency.late = lateScores(run.waiting, run.outputs);
+  } finally {
+    for (const run of runs) run.unwatch();
+  }
 }
 
 async function prepareTopics(kafka: Kafka, run: Run): Promise<void> {
@@ -196,11 +246,11 @@ async function prepareTopics(kafka: Kafka, run: Run): Promise<void> {
 interface ModeOutcome {
   mode: Mode;
   throughput: Throughput;
-  latency: LatencySummary & { offeredPerSec: number };
+  latency: PacedLatency;
   backend?: string;
   /** seqscore's scoring threads; the other modes run one. */
   threads?: number;
-  replay?: { latency: LatencySummary & { offeredPerSec: number }; speedup: number; skipped: number };
+  replay?: { latency: PacedLatency; speedup: number; skipped: number };
 }
 
 async function runMode(
@@ -226,7 +276,7 @@ async function runMode(
     log(`${mode}: consuming the backlog ...`);
     const throughput = await backlogThroughput(worker, collector, backlog);
     log(`${mode}: ${settings.rate} events/s offered for ${settings.latencySeconds} s ...`);
-    const latency = await pacedLatency(
+    const paced = await pacedLatency(
       kafka,
       run,
       worker,
@@ -236,16 +286,19 @@ async function runMode(
     const outcome: ModeOutcome = {
       mode,
       throughput,
-      latency,
+      latency: paced.latency,
       backend: worker.backend(),
       ...(mode === 'seqscore' ? { threads: run.config.worker.threads } : {}),
     };
+    const unscored = [paced];
     if (replay) {
       const speedup = options.speedup ?? replay.recordedSeconds / settings.replaySeconds;
       log(`${mode}: Taobao time slice, ${replay.messages.length} events at x${speedup.toFixed(0)} ...`);
-      const replayLatency = await pacedLatency(kafka, run, worker, collector, atSpeed(replay, speedup));
-      outcome.replay = { latency: replayLatency, speedup, skipped: replay.skipped };
+      const replayed = await pacedLatency(kafka, run, worker, collector, atSpeed(replay, speedup));
+      outcome.replay = { latency: replayed.latency, speedup, skipped: replay.skipped };
+      unscored.push(replayed);
     }
+    await awaitLateScores(unscored, worker, throughput.eventsPerSec);
     return outcome;
   } finally {
     await worker.stop();
@@ -344,13 +397,9 @@ function throughputNote(throughput: Throughput): string {
     : '';
 }
 
-function latencyRow(
-  name: string,
-  eventsPerSec: string,
-  latency: LatencySummary & { offeredPerSec: number },
-  note: string,
-) {
+function latencyRow(name: string, eventsPerSec: string, latency: PacedLatency, note: string) {
   const missing = latency.offered - latency.delivered;
+  const late = latency.late;
   return [
     name,
     eventsPerSec,
@@ -362,6 +411,9 @@ function latencyRow(
     [
       note,
       missing > 0 ? `${missing.toLocaleString('en-US')} not scored after ${settings.drainSeconds} s` : '',
+      late && late.waiting > 0
+        ? `${late.scoredLater.toLocaleString('en-US')} of the ${late.waiting.toLocaleString('en-US')} unscored then (warm-up included) scored before the mode ended`
+        : '',
     ]
       .filter((part) => part !== '')
       .join('; '),

@@ -82,6 +82,16 @@ export function summarizeLatency(
   };
 }
 
+/** Events without a score when a paced run was measured, and how many of them were scored later. */
+export interface LateScores {
+  waiting: number;
+  scoredLater: number;
+}
+
+export function lateScores(waiting: readonly string[], outputs: ReadonlyMap<string, number>): LateScores {
+  return { waiting: waiting.length, scoredLater: waiting.filter((eventId) => outputs.has(eventId)).length };
+}
+
 export interface ModeResult {
   eventsPerSec: number;
   p50Ms: number;

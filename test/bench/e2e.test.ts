@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { outputEventId, ThroughputTracker } from '../../bench/e2e/collector.js';
 import {
   type E2eSummary,
+  lateScores,
   type ModeResult,
   percentile,
   pooledRate,
@@ -63,6 +64,18 @@ describe('summarizeLatency', () => {
   it('refuses a run that is all warm-up', () => {
     expect(() => summarizeLatency([{ sentMs: 0, outMs: 1 }], 1_000, 10)).toThrow(/warm-up/);
     expect(() => summarizeLatency([], 0, 10)).toThrow(/no events/);
+  });
+});
+
+describe('lateScores', () => {
+  it('counts the events still waiting at the deadline that have a score by now', () => {
+    const outputs = new Map([
+      ['a', 1],
+      ['c', 3],
+      ['x', 9],
+    ]);
+    expect(lateScores(['a', 'b', 'c'], outputs)).toEqual({ waiting: 3, scoredLater: 2 });
+    expect(lateScores([], outputs)).toEqual({ waiting: 0, scoredLater: 0 });
   });
 });
 
