@@ -179,7 +179,7 @@ type PacedLatency = LatencySummary & { offeredPerSec: number; late?: LateScores 
  * A paced run's events still without a score when it was measured: its tracker goes on collecting
  * until the mode's last phase is done, so that a late score can be told from a lost one.
  */
-interface Unscored {
+interface PacedRun {
   latency: PacedLatency;
   waiting: string[];
   outputs: ReadonlyMap<string, number>;
@@ -193,7 +193,7 @@ async function pacedLatency(
   worker: BenchWorker,
   collector: OutputCollector,
   messages: Iterable<BenchMessage>,
-): Promise<Unscored> {
+): Promise<PacedRun> {
   const tracker = new LatencyTracker();
   const unwatch = collector.watch(tracker.sink);
   const sent = new Map<string, number>();
@@ -218,7 +218,7 @@ async function pacedLatency(
  * design) could not catch up in that time and is not waited for.
  */
 async function awaitLateScores(
-  runs: readonly Unscored[],
+  runs: readonly PacedRun[],
   worker: BenchWorker,
   backlogEventsPerSec: number,
 ): Promise<void> {
@@ -227,7 +227,8 @@ async function awaitLateScores(
     // Negated so that an unmeasured (NaN) rate skips the wait too.
     if (waiting === 0 || !(waiting <= backlogEventsPerSec * settings.lateSeconds)) return;
     log(`${worker.mode}: waiting up to ${settings.lateSeconds} s for ${waiting} scores still missing ...`);
-    const allScored = () => runs.every((run) => run.waiting.every((eventId) => run.outputs.has(eventId)));
+    const allScored = () =>
+      runs.every((run) => lateScores(run.waiting, run.outputs).scoredLater === run.waiting.length);
     await waitUntil(allScored, Date.now() + settings.lateSeconds * 1000, worker);
     for (const run of runs) run.latency.late = lateScores(run.waiting, run.outputs);
   } finally {
@@ -290,15 +291,15 @@ async function runMode(
       backend: worker.backend(),
       ...(mode === 'seqscore' ? { threads: run.config.worker.threads } : {}),
     };
-    const unscored = [paced];
+    const pacedRuns = [paced];
     if (replay) {
       const speedup = options.speedup ?? replay.recordedSeconds / settings.replaySeconds;
       log(`${mode}: Taobao time slice, ${replay.messages.length} events at x${speedup.toFixed(0)} ...`);
       const replayed = await pacedLatency(kafka, run, worker, collector, atSpeed(replay, speedup));
       outcome.replay = { latency: replayed.latency, speedup, skipped: replay.skipped };
-      unscored.push(replayed);
+      pacedRuns.push(replayed);
     }
-    await awaitLateScores(unscored, worker, throughput.eventsPerSec);
+    await awaitLateScores(pacedRuns, worker, throughput.eventsPerSec);
     return outcome;
   } finally {
     await worker.stop();
