@@ -18,12 +18,14 @@ import { BENCH_ACTIONS, benchModelFolder } from './e2e/model.js';
 import { deleteKeys, usedCpuSeconds } from './e2e/redisUsage.js';
 import { fullWindowStream } from './e2e/streams.js';
 
-const USAGE = `usage: npm run bench:window -- [--windows 20,50,200] [--users N] [--runs N]
+const USAGE = `usage: npm run bench:window -- [--windows 20,50,200] [--users N] [--runs N] [--batch N]
 
 What one event costs the worker at each window size, without Kafka: the events of users that
 already have 200 go through processBatch (decode, the window store against the local stack's Redis,
-incremental scoring with top-K items, the score messages) in one thread, in micro-batches of 500
-from six partitions in turn, as a backlog fetch hands them out. It measures the worker's CPU time
+incremental scoring with top-K items, the score messages) in one thread, in micro-batches of
+--batch (default 500, SEQSCORE_MAX_BATCH's default) from six partitions in turn, as a backlog fetch
+hands them out. A paced load hands out small ones: --batch 50 shows what a micro-batch costs beyond
+its events. It measures the worker's CPU time
 (process.cpuUsage), Redis's (INFO), and the wall time per event; each window runs --runs times, in
 an order reversed every run so that a drift in the machine's speed weighs on every window alike.
 The model is bench:e2e's untrained one, reading the last 50 events. Start the stack first
@@ -35,6 +37,7 @@ const { values } = parseArgs({
     // 1,000 users in six partitions: about three events per user in a micro-batch, as in bench:e2e's window runs.
     users: { type: 'string', default: '1000' },
     runs: { type: 'string', default: '2' },
+    batch: { type: 'string', default: '500' },
     help: { type: 'boolean', default: false },
   },
 });
@@ -44,7 +47,11 @@ if (values.help) {
 }
 const windows = values.windows.split(',').map(Number);
 const PARTITIONS = 6;
-const MAX_BATCH = 500;
+const MAX_BATCH = Number(values.batch);
+if (!Number.isInteger(MAX_BATCH) || MAX_BATCH < 1) {
+  console.error(`--batch must be a whole number of events, at least 1 (got ${values.batch})\n\n${USAGE}`);
+  process.exit(2);
+}
 const FULL_AFTER = 200;
 
 const config = loadConfig();
