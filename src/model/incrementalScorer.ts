@@ -304,7 +304,8 @@ export class IncrementalScorer {
         Int32Array.from(owner, (l, e) => rowOf(l, round[e] as number)),
       ) as tf.Tensor2D;
       const states = tf.concat([h, flat(context)], 1) as tf.Tensor2D;
-      const query = tf.squeeze(model.query(tf.expandDims(states, 1) as tf.Tensor3D), [1]) as tf.Tensor2D;
+      // model.query's product without its reshapes to and from one step a row.
+      const query = tf.matMul(states, model.params.get('head.query.w')) as tf.Tensor2D;
       return {
         states,
         query,

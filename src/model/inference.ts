@@ -163,6 +163,49 @@ export interface HeadValues {
   logNormalizer: Float32Array;
 }
 
+const sigmoid = (logit: number) => 1 / (1 + Math.exp(-logit));
+
+/**
+ * The next-action, churn and gate heads of states [n, headInputSize]: one product with their weights
+ * side by side, then the softmax and the sigmoids over a few values a row in plain loops. Written as
+ * one projection per head, with their reshapes, they ran about twenty kernels a micro-batch, each
+ * paying the backend's dispatch for a few values of work.
+ */
+export function smallHeads(
+  model: SequenceModel,
+  states: tf.Tensor2D,
+): Pick<HeadValues, 'actions' | 'churn' | 'gate'> {
+  const { params } = model;
+  const { logits } = tidyRead(() => ({
+    logits: tf.add(
+      tf.matMul(
+        states,
+        tf.concat([params.get('head.action.w'), params.get('head.churn.w'), params.get('head.gate.w')], 1),
+      ),
+      tf.concat([params.get('head.action.b'), params.get('head.churn.b'), params.get('head.gate.b')]),
+    ),
+  }));
+  const rows = states.shape[0];
+  const actionCount = model.vocabularies.actions.size;
+  const width = actionCount + 2;
+  const actions = new Float32Array(rows * actionCount);
+  const churn = new Float32Array(rows);
+  const gate = new Float32Array(rows);
+  for (let b = 0; b < rows; b++) {
+    const at = b * width;
+    let largest = Number.NEGATIVE_INFINITY;
+    for (let a = 0; a < actionCount; a++) largest = Math.max(largest, logits[at + a] as number);
+    let total = 0;
+    for (let a = 0; a < actionCount; a++) total += Math.exp((logits[at + a] as number) - largest);
+    for (let a = 0; a < actionCount; a++) {
+      actions[b * actionCount + a] = Math.exp((logits[at + a] as number) - largest) / total;
+    }
+    churn[b] = sigmoid(logits[at + actionCount] as number);
+    gate[b] = sigmoid(logits[at + actionCount + 1] as number);
+  }
+  return { actions, churn, gate };
+}
+
 /** The heads that do not look at the history: next action, churn, gate and the explore softmax. */
 export function stateHeads(
   model: SequenceModel,
@@ -170,14 +213,7 @@ export function stateHeads(
   query: tf.Tensor2D,
   shortlist?: ExploreShortlist,
 ): Pick<HeadValues, 'actions' | 'churn' | 'gate' | 'exploreShares' | 'exploreScale' | 'logNormalizer'> {
-  const heads = tidyRead(() => {
-    const asSteps = tf.expandDims(states, 1) as tf.Tensor3D;
-    return {
-      actions: tf.softmax(tf.squeeze(model.actionLogits(asSteps), [1])),
-      churn: tf.sigmoid(tf.squeeze(model.scalarHead(asSteps, 'churn'), [1])),
-      gate: tf.sigmoid(tf.squeeze(model.scalarHead(asSteps, 'gate'), [1])),
-    };
-  });
+  const heads = smallHeads(model, states);
   if (shortlist) {
     const { shares, scale, logNormalizer } = shortlist.probabilities(query);
     return { ...heads, exploreShares: shares, exploreScale: scale, logNormalizer };

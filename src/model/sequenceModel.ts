@@ -174,9 +174,11 @@ export class SequenceModel {
    * Each step's encoder input, the context the heads read next to the encoder state (the step's
    * action, hour and time features), and each step as a repeat candidate. Keys describe a candidate
    * by what was done with it and its category, not by its own item embedding: with a few events per
-   * item and user, item-level affinities only memorise the training data.
+   * item and user, item-level affinities only memorise the training data. They are computed on
+   * demand: incremental scoring reads its candidates elsewhere (HistoryHead), and their seven ops
+   * were a tenth of the kernels a micro-batch ran.
    */
-  embed(inputs: BatchTensors): { stepInputs: tf.Tensor3D; context: tf.Tensor3D; keys: tf.Tensor3D } {
+  embed(inputs: BatchTensors): { stepInputs: tf.Tensor3D; context: tf.Tensor3D; keys: () => tf.Tensor3D } {
     const itemEmbeddings = tf.gather(this.params.get('emb.item'), inputs.items) as tf.Tensor3D;
     const categoryEmbeddings = tf.gather(this.params.get('emb.category'), inputs.categories) as tf.Tensor3D;
     const actionEmbeddings = tf.gather(this.params.get('emb.action'), inputs.actions) as tf.Tensor3D;
@@ -194,10 +196,11 @@ export class SequenceModel {
       ],
       2,
     ) as tf.Tensor3D;
-    const keys = tf.add(
-      this.project(categoryEmbeddings, 'head.key.category'),
-      this.project(actionEmbeddings, 'head.key.action'),
-    ) as tf.Tensor3D;
+    const keys = () =>
+      tf.add(
+        this.project(categoryEmbeddings, 'head.key.category'),
+        this.project(actionEmbeddings, 'head.key.action'),
+      ) as tf.Tensor3D;
     return { stepInputs, context, keys };
   }
 
@@ -238,7 +241,7 @@ export class SequenceModel {
       inputs.mask,
     );
     const states = this.headStates(encoded, context);
-    return { states, query: this.query(states), keys };
+    return { states, query: this.query(states), keys: keys() };
   }
 
   actionLogits(states: tf.Tensor3D): tf.Tensor3D {

@@ -62,7 +62,7 @@ describe('HistoryHead', () => {
       );
 
       const expected = tf.tidy(() => {
-        const keys = model.embed(batchTensors(batch)).keys;
+        const keys = model.embed(batchTensors(batch)).keys();
         const asSteps = tf.expandDims(query, 1) as tf.Tensor3D;
         const items = tf.tensor2d(batch.items, [batchSize, length], 'int32');
         return {

@@ -6,7 +6,14 @@ import { IdVocabulary } from '../../src/features/idVocabulary.js';
 import { encodeSequences } from '../../src/features/sequenceEncoding.js';
 import { initBackend } from '../../src/model/backend.js';
 import { ExploreShortlist } from '../../src/model/exploreShortlist.js';
-import { bestKeys, type HeadValues, mergePredictions, TopK, topIndexes } from '../../src/model/inference.js';
+import {
+  bestKeys,
+  type HeadValues,
+  mergePredictions,
+  smallHeads,
+  TopK,
+  topIndexes,
+} from '../../src/model/inference.js';
 import { DEFAULT_MODEL_CONFIG, SequenceModel } from '../../src/model/sequenceModel.js';
 
 describe('bestKeys', () => {
@@ -149,5 +156,48 @@ describe('mergePredictions', () => {
     expect(scores.a).toBeCloseTo(gate * 0.5 + (1 - gate) * Math.exp(1.5 - logZ), 6);
     expect(scores.b).toBeCloseTo(gate * 0.2 + (1 - gate) * scale * 0.25, 6);
     expect(scores.c).toBeCloseTo((1 - gate) * scale * 0.5, 6);
+  });
+});
+
+describe('smallHeads', () => {
+  beforeAll(async () => {
+    await initBackend('cpu', 'inference');
+  });
+
+  it('gives the next-action softmax and the churn and gate sigmoids of the per-head projections', () => {
+    const vocabularies = {
+      actions: new ActionVocabulary(['view', 'cart', 'fav', 'purchase']),
+      items: new IdVocabulary(['a', 'b'], 2),
+      categories: new IdVocabulary([], 1),
+    };
+    const model = SequenceModel.create(
+      { ...DEFAULT_MODEL_CONFIG, hiddenSize: 8, itemEmbeddingSize: 4 },
+      vocabularies,
+      3,
+    );
+    // Biases start at zero; distinct ones show each is added to its own head's logits.
+    model.params.get('head.action.b').assign(tf.tensor1d([0.5, -1, 2, 0.25]));
+    model.params.get('head.churn.b').assign(tf.tensor1d([-0.75]));
+    model.params.get('head.gate.b').assign(tf.tensor1d([1.5]));
+    const width = model.params.get('head.action.w').shape[0] as number;
+    const states = tf.randomNormal([5, width], 0, 2, 'float32', 11) as tf.Tensor2D;
+    try {
+      const heads = smallHeads(model, states);
+      const asSteps = tf.expandDims(states, 1) as tf.Tensor3D;
+      const expected = tf.tidy(() => ({
+        actions: tf.softmax(tf.squeeze(model.actionLogits(asSteps), [1])).dataSync(),
+        churn: tf.sigmoid(tf.squeeze(model.scalarHead(asSteps, 'churn'), [1])).dataSync(),
+        gate: tf.sigmoid(tf.squeeze(model.scalarHead(asSteps, 'gate'), [1])).dataSync(),
+      }));
+      for (const head of ['actions', 'churn', 'gate'] as const) {
+        expect(heads[head]).toHaveLength(expected[head].length);
+        heads[head].forEach((value, i) => {
+          expect(value).toBeCloseTo(expected[head][i] as number, 6);
+        });
+      }
+    } finally {
+      tf.dispose(states);
+      model.dispose();
+    }
   });
 });
