@@ -7,7 +7,7 @@ import {
   type SequenceEvent,
   STEP_NUMERIC_FEATURES,
 } from '../features/sequenceEncoding.js';
-import { type RecurrentState, recurrentFinalState, recurrentStep } from './encoders.js';
+import { recurrentFinalState } from './encoders.js';
 import type { ExploreShortlist } from './exploreShortlist.js';
 import { HistoryHead } from './historyHead.js';
 import { mergePredictions, type Prediction, predictLast, stateHeads } from './inference.js';
@@ -145,29 +145,30 @@ function firstEvents(user: UserSteps): boolean {
 }
 
 /**
- * Rounds stepping fewer users run in plain loops: a tensor round costs about as much as eight
- * users' plain steps.
+ * Rounds stepping at least this many users take their states' product with enc.wh as one kernel;
+ * smaller ones, in plain loops (see PlainRecurrentStep). The kernel, with the states' upload and
+ * the product's read-back, cost about as much as four users' plain products.
  */
-const TENSOR_ROUND_USERS = 8;
+const PRODUCT_ROUND_USERS = 4;
 
 export class IncrementalScorer {
   private readonly tag: number;
   private readonly vectorCount: number;
   private readonly history: HistoryHead;
-  private readonly plainStep: PlainRecurrentStep | undefined;
+  private readonly cell: PlainRecurrentStep | undefined;
 
   constructor(
     private readonly model: SequenceModel,
     version: string,
     private readonly topK: number,
     private readonly shortlist?: ExploreShortlist,
-    private readonly tensorRoundUsers = TENSOR_ROUND_USERS,
+    private readonly productRoundUsers = PRODUCT_ROUND_USERS,
   ) {
     this.tag = modelTag(version);
     this.vectorCount = model.config.architecture === 'lstm' ? 2 : 1;
     this.history = new HistoryHead(model, shortlist);
     const { architecture, hiddenSize } = model.config;
-    this.plainStep =
+    this.cell =
       architecture === 'attention'
         ? undefined
         : new PlainRecurrentStep(architecture, model.params, hiddenSize);
@@ -218,105 +219,72 @@ export class IncrementalScorer {
    * One recurrent step per event. A user's events must be stepped in order, so the steps run in
    * rounds: round r steps the r-th new event of every user that has one (a busy user can have
    * dozens in one batch). With users ordered by their number of new events, those of round r are a
-   * prefix of the order, so a round slices the previous round's states instead of scattering into
-   * a table. Each round is only the recurrent step; encoding, embedding, the input product, the
-   * heads and the merge run once over all the batch's events (per round, they cost about 2 ms of op
-   * dispatch and read-backs, and a Zipf-skewed stream had 37 rounds per batch). The rounds are
-   * tensor ops while they step many users, then plain loops for the few busy users left.
+   * prefix of the order. Encoding, embedding, the input product, the heads and the merge run once
+   * over all the batch's events; a round is only the states' product with enc.wh (one kernel for a
+   * round of many users) and the gates in plain loops. Written as tensor ops, a round's gates were
+   * a dozen kernels of a few thousand values each, most of a small micro-batch's kernels.
    */
   private step(users: readonly UserSteps[], live: Live[], results: ScoredUser[]): void {
     if (live.length === 0) return;
     const { model } = this;
+    const cell = this.cell as PlainRecurrentStep;
     const maxLength = model.config.maxLength;
     const hidden = model.config.hiddenSize;
-    const architecture = model.config.architecture as Exclude<typeof model.config.architecture, 'attention'>;
     const eventCount = (entry: Live) => (users[entry.user] as UserSteps).events.length;
     const ordered = [...live].sort((a, b) => eventCount(b) - eventCount(a));
-    // The batch's events user by user, in order: event e is the round[e]-th new event of ordered[owner[e]].
+    // The batch's events user by user, in order: eventsOf[l][r] is the r-th new event of ordered[l].
     const histories: (readonly SequenceEvent[])[] = [];
     const owner: number[] = [];
-    const round: number[] = [];
     const eventsOf = ordered.map((entry, l) =>
-      (users[entry.user] as UserSteps).events.map((event, r) => {
+      (users[entry.user] as UserSteps).events.map((event) => {
         owner.push(l);
-        round.push(r);
         histories.push(event.history(maxLength));
         return histories.length - 1;
       }),
     );
-    const rounds = eventsOf[0]?.length ?? 0;
-    // Users in round r: the first active[r]; their states start at row offset[r] of all rounds' states.
-    const active = Array.from(
-      { length: rounds },
-      (_, r) => eventsOf.filter((events) => events.length > r).length,
-    );
-    const offset: number[] = [];
-    active.reduce((rowsBefore, n) => {
-      offset.push(rowsBefore);
-      return rowsBefore + n;
-    }, 0);
     const batch = encodeSequences(histories, model.vocabularies, maxLength, { stepFeatures: 'last' });
     const count = batch.batchSize;
-    const stacked = (vectors: Float32Array[]) => {
-      const out = new Float32Array(vectors.length * hidden);
-      vectors.forEach((vector, i) => {
-        out.set(vector, i * hidden);
-      });
-      return tf.tensor2d(out, [vectors.length, hidden]);
-    };
-    const stepped = tf.tidy(() => {
-      // Only the new event is an encoder input; the history only gives the repeat head its
-      // candidates, which HistoryHead reads.
+    // Only the new event is an encoder input; the history only gives the repeat head its
+    // candidates, which HistoryHead reads.
+    const { x, context } = tidyRead(() => {
       const { stepInputs, context } = model.embed(batchTensors(lastSteps(batch)));
       const flat = (t: tf.Tensor3D) => tf.reshape(t, [count, -1]) as tf.Tensor2D;
-      const x = tf.add(tf.matMul(flat(stepInputs), model.params.get('enc.wx')), model.params.get('enc.b'));
-      let state: RecurrentState = { h: stacked(ordered.map((entry) => entry.h)) };
-      if (architecture === 'lstm') state.c = stacked(ordered.map((entry) => entry.c as Float32Array));
-      const hs: tf.Tensor2D[] = [];
-      const cs: tf.Tensor2D[] = [];
-      const firstPlain = active.findIndex((users) => users < this.tensorRoundUsers);
-      const tensorRounds = firstPlain === -1 ? rounds : firstPlain;
-      for (let r = 0; r < tensorRounds; r++) {
-        const stepping = active[r] as number;
-        const prefix = (t: tf.Tensor2D) =>
-          t.shape[0] === stepping ? t : tf.slice(t, [0, 0], [stepping, hidden]);
-        const inputs = tf.gather(
-          x,
-          Int32Array.from(eventsOf.slice(0, stepping), (events) => events[r] as number),
-        );
-        state = recurrentStep(architecture, model.params, inputs as tf.Tensor2D, {
-          h: prefix(state.h),
-          ...(state.c ? { c: prefix(state.c) } : {}),
-        });
-        hs.push(state.h);
-        if (state.c) cs.push(state.c);
-      }
-      if (tensorRounds < rounds) {
-        const plain = this.plainRounds(x as tf.Tensor2D, state, eventsOf, active, tensorRounds);
-        hs.push(plain.h);
-        if (plain.c) cs.push(plain.c);
-      }
-      const rowOf = (l: number, r: number) => (offset[r] as number) + l;
-      const allH = tf.concat(hs, 0);
-      const lastRows = Int32Array.from(eventsOf, (events, l) => rowOf(l, events.length - 1));
-      const h = tf.gather(
-        allH,
-        Int32Array.from(owner, (l, e) => rowOf(l, round[e] as number)),
-      ) as tf.Tensor2D;
-      const states = tf.concat([h, flat(context)], 1) as tf.Tensor2D;
-      // model.query's product without its reshapes to and from one step a row.
-      const query = tf.matMul(states, model.params.get('head.query.w')) as tf.Tensor2D;
       return {
-        states,
-        query,
-        h,
-        finalH: tf.gather(allH, lastRows) as tf.Tensor2D,
-        ...(cs.length > 0 ? { finalC: tf.gather(tf.concat(cs, 0), lastRows) as tf.Tensor2D } : {}),
+        x: tf.add(tf.matMul(flat(stepInputs), model.params.get('enc.wx')), model.params.get('enc.b')),
+        context: flat(context),
       };
     });
+    const width = x.length / count;
+    // Each user's state, advanced in place (views of the batch's decoded states), and after each event.
+    const hs = ordered.map((entry) => entry.h);
+    const cs = ordered.map((entry) => entry.c);
+    const stepH = new Float32Array(count * hidden);
+    const rounds = eventsOf[0]?.length ?? 0;
+    for (let r = 0, stepping = ordered.length; r < rounds; r++) {
+      while (stepping > 0 && (eventsOf[stepping - 1] as number[]).length <= r) stepping--;
+      const hw = stepping >= this.productRoundUsers ? this.stateProduct(hs, stepping) : undefined;
+      for (let l = 0; l < stepping; l++) {
+        const event = (eventsOf[l] as number[])[r] as number;
+        const h = hs[l] as Float32Array;
+        if (hw) cell.gates(x, event * width, hw, l * width, h, cs[l]);
+        else cell.step(x, event * width, h, cs[l]);
+        stepH.set(h, event * hidden);
+      }
+    }
+    // What the heads read: each event's state next to its context, as SequenceModel.headStates.
+    const contextWidth = context.length / count;
+    const stateWidth = hidden + contextWidth;
+    const stateValues = new Float32Array(count * stateWidth);
+    for (let e = 0; e < count; e++) {
+      stateValues.set(stepH.subarray(e * hidden, (e + 1) * hidden), e * stateWidth);
+      stateValues.set(context.subarray(e * contextWidth, (e + 1) * contextWidth), e * stateWidth + hidden);
+    }
+    const states = tf.tensor2d(stateValues, [count, stateWidth]);
+    // model.query's product without its reshapes to and from one step a row.
+    const query = tf.matMul(states, model.params.get('head.query.w')) as tf.Tensor2D;
     try {
-      const heads = stateHeads(model, stepped.states, stepped.query, this.shortlist);
-      const history = this.history.read(stepped.query.dataSync() as Float32Array, batch);
+      const heads = stateHeads(model, states, query, this.shortlist);
+      const history = this.history.read(query.dataSync() as Float32Array, batch);
       const predictions = mergePredictions(
         model,
         { ...heads, ...history },
@@ -325,68 +293,30 @@ export class IncrementalScorer {
         this.topK,
         this.shortlist,
       );
-      const h = stepped.h.dataSync() as Float32Array;
       predictions.forEach((prediction, e) => {
         const result = results[(ordered[owner[e] as number] as Live).user] as ScoredUser;
         result.predictions.push(prediction);
-        result.embeddings.push(h.slice(e * hidden, (e + 1) * hidden));
+        result.embeddings.push(stepH.slice(e * hidden, (e + 1) * hidden));
       });
-      const finalH = stepped.finalH.dataSync() as Float32Array;
-      const finalC = stepped.finalC?.dataSync() as Float32Array | undefined;
       ordered.forEach((entry, l) => {
-        const vectors = [finalH.slice(l * hidden, (l + 1) * hidden)];
-        if (finalC) vectors.push(finalC.slice(l * hidden, (l + 1) * hidden));
+        const vectors = [hs[l] as Float32Array];
+        const c = cs[l];
+        if (c) vectors.push(c);
         (results[entry.user] as ScoredUser).modelState = encodeModelState(this.tag, vectors);
       });
     } finally {
-      tf.dispose(stepped);
+      tf.dispose([states, query]);
     }
   }
 
-  /**
-   * Rounds `from` onwards in plain loops, from the state after round `from - 1` (its first rows are
-   * the users still stepping): the states of those rounds' events, in the same row order as the
-   * tensor rounds'.
-   */
-  private plainRounds(
-    x: tf.Tensor2D,
-    state: RecurrentState,
-    eventsOf: readonly (readonly number[])[],
-    active: readonly number[],
-    from: number,
-  ): { h: tf.Tensor2D; c?: tf.Tensor2D } {
+  /** The first `users` states times enc.wh, as one kernel: [users, gates × hidden]. */
+  private stateProduct(hs: readonly Float32Array[], users: number): Float32Array {
     const hidden = this.model.config.hiddenSize;
-    const users = active[from] as number;
-    const rows: number[] = [];
-    for (let r = from; r < active.length; r++) {
-      for (let l = 0; l < (active[r] as number); l++)
-        rows.push((eventsOf[l] as readonly number[])[r] as number);
-    }
-    const inputs = tf.gather(x, Int32Array.from(rows)).dataSync() as Float32Array;
-    const width = inputs.length / rows.length;
-    // Copies: a backend may hand out its own buffer, and the steps write in place.
-    const userStates = (t: tf.Tensor2D) => {
-      const values = Float32Array.from(t.dataSync().subarray(0, users * hidden));
-      return Array.from({ length: users }, (_, l) => values.subarray(l * hidden, (l + 1) * hidden));
-    };
-    const hs = userStates(state.h);
-    const cs = state.c ? userStates(state.c) : undefined;
-    const hOut = new Float32Array(rows.length * hidden);
-    const cOut = cs ? new Float32Array(rows.length * hidden) : undefined;
-    let row = 0;
-    for (let r = from; r < active.length; r++) {
-      for (let l = 0; l < (active[r] as number); l++, row++) {
-        const h = hs[l] as Float32Array;
-        const c = cs?.[l];
-        (this.plainStep as PlainRecurrentStep).step(inputs, row * width, h, c);
-        hOut.set(h, row * hidden);
-        if (c) cOut?.set(c, row * hidden);
-      }
-    }
-    return {
-      h: tf.tensor2d(hOut, [rows.length, hidden]),
-      ...(cOut ? { c: tf.tensor2d(cOut, [rows.length, hidden]) } : {}),
-    };
+    const stacked = new Float32Array(users * hidden);
+    for (let l = 0; l < users; l++) stacked.set(hs[l] as Float32Array, l * hidden);
+    return tidyRead(() => ({
+      hw: tf.matMul(tf.tensor2d(stacked, [users, hidden]), this.model.params.get('enc.wh')),
+    })).hw;
   }
 
   /** Whole-sequence scoring of each event's history, then the state from the user's whole window. */
