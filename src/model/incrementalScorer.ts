@@ -246,10 +246,13 @@ export class IncrementalScorer {
       };
     });
     const width = x.length / count;
-    // Each user's state, advanced in place (views of the batch's decoded states), and after each event.
+    // Each user's state, advanced in place (views of the batch's decoded states). What the heads
+    // read, each event's state next to its context as SequenceModel.headStates, is filled as it goes.
     const hs = ordered.map((entry) => entry.h);
     const cs = ordered.map((entry) => entry.c);
-    const stepH = new Float32Array(count * hidden);
+    const contextWidth = context.length / count;
+    const stateWidth = hidden + contextWidth;
+    const stateValues = new Float32Array(count * stateWidth);
     const rounds = eventsOf[0]?.length ?? 0;
     for (let r = 0, stepping = ordered.length; r < rounds; r++) {
       while (stepping > 0 && (eventsOf[stepping - 1] as number[]).length <= r) stepping--;
@@ -258,16 +261,12 @@ export class IncrementalScorer {
         const event = (eventsOf[l] as number[])[r] as number;
         const h = hs[l] as Float32Array;
         gates.step(x, event * width, hw, l * width, h, cs[l]);
-        stepH.set(h, event * hidden);
+        stateValues.set(h, event * stateWidth);
+        stateValues.set(
+          context.subarray(event * contextWidth, (event + 1) * contextWidth),
+          event * stateWidth + hidden,
+        );
       }
-    }
-    // What the heads read: each event's state next to its context, as SequenceModel.headStates.
-    const contextWidth = context.length / count;
-    const stateWidth = hidden + contextWidth;
-    const stateValues = new Float32Array(count * stateWidth);
-    for (let e = 0; e < count; e++) {
-      stateValues.set(stepH.subarray(e * hidden, (e + 1) * hidden), e * stateWidth);
-      stateValues.set(context.subarray(e * contextWidth, (e + 1) * contextWidth), e * stateWidth + hidden);
     }
     const states = tf.tensor2d(stateValues, [count, stateWidth]);
     // model.query's product without its reshapes to and from one step a row.
@@ -286,7 +285,7 @@ export class IncrementalScorer {
       predictions.forEach((prediction, e) => {
         const result = results[(ordered[owner[e] as number] as Live).user] as ScoredUser;
         result.predictions.push(prediction);
-        result.embeddings.push(stepH.slice(e * hidden, (e + 1) * hidden));
+        result.embeddings.push(stateValues.slice(e * stateWidth, e * stateWidth + hidden));
       });
       ordered.forEach((entry, l) => {
         const vectors = [hs[l] as Float32Array];

@@ -3,6 +3,7 @@ import { type EncodedBatch, encodeSequences, type SequenceEvent } from '../featu
 import { type ExploreShortlist, exploreColumn, exploreItemIndex } from './exploreShortlist.js';
 import { repeatCandidates } from './repeatCandidates.js';
 import { batchTensors, type SequenceModel } from './sequenceModel.js';
+import { sigmoid } from './sigmoid.js';
 import { tidyRead } from './tidyRead.js';
 
 export interface ItemScore {
@@ -163,8 +164,6 @@ export interface HeadValues {
   logNormalizer: Float32Array;
 }
 
-const sigmoid = (logit: number) => 1 / (1 + Math.exp(-logit));
-
 /**
  * The next-action, churn and gate heads of states [n, headInputSize]: one product with their weights
  * side by side, then the softmax and the sigmoids over a few values a row in plain loops. Written as
@@ -196,10 +195,13 @@ export function smallHeads(
     let largest = Number.NEGATIVE_INFINITY;
     for (let a = 0; a < actionCount; a++) largest = Math.max(largest, logits[at + a] as number);
     let total = 0;
-    for (let a = 0; a < actionCount; a++) total += Math.exp((logits[at + a] as number) - largest);
     for (let a = 0; a < actionCount; a++) {
-      actions[b * actionCount + a] = Math.exp((logits[at + a] as number) - largest) / total;
+      const share = Math.exp((logits[at + a] as number) - largest);
+      actions[b * actionCount + a] = share;
+      total += share;
     }
+    for (let a = 0; a < actionCount; a++)
+      actions[b * actionCount + a] = (actions[b * actionCount + a] as number) / total;
     churn[b] = sigmoid(logits[at + actionCount] as number);
     gate[b] = sigmoid(logits[at + actionCount + 1] as number);
   }

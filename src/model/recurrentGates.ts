@@ -1,9 +1,8 @@
 import type { Architecture } from './encoders.js';
 import type { Params } from './params.js';
+import { sigmoid } from './sigmoid.js';
 
 type Recurrent = Exclude<Architecture, 'attention'>;
-
-const sigmoid = (value: number) => 1 / (1 + Math.exp(-value));
 
 /**
  * recurrentStep's gates in plain loops, given the state's product with enc.wh. As tensor ops they

@@ -1,3 +1,5 @@
+import { sigmoid } from '../sigmoid.js';
+
 /**
  * Binary logistic regression fitted by full-batch gradient descent with L2 regularisation: small
  * enough to read, and all that a baseline over a few dozen hand-made features needs.
@@ -8,8 +10,6 @@ export interface LogisticModel {
   means: Float64Array;
   scales: Float64Array;
 }
-
-const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
 
 export function fitLogistic(
   rows: readonly (readonly number[])[],
