@@ -2,7 +2,7 @@ import type { ActionVocabulary } from '../events/actionVocabulary.js';
 import { pooledBuffer } from '../events/binaryIds.js';
 import type { UserEvent } from '../events/event.js';
 import { fnv1a } from './idVocabulary.js';
-import type { UserState } from './userState.js';
+import { EVENT_ID_HASH_BYTES, type RememberedOutcome, type UserState } from './userState.js';
 import {
   encodeEntry,
   encodeWindow,
@@ -61,12 +61,67 @@ export interface Transition {
   recorded: number[];
 }
 
-export function eventIdHash(eventId: string): Buffer {
-  const hash = pooledBuffer(8);
-  hash.writeUInt32BE(fnv1a(eventId), 0);
-  hash.writeUInt32BE(fnv1a(eventId, 0x050c5d1f), 4);
-  return hash;
+/** An eventId's hash: two FNV-1a of it, stored as their 8 big-endian bytes. */
+interface IdHash {
+  high: number;
+  low: number;
 }
+
+export function eventIdHash(eventId: string): IdHash {
+  return { high: fnv1a(eventId), low: fnv1a(eventId, 0x050c5d1f) };
+}
+
+function idHashBytes({ high, low }: IdHash): Buffer {
+  const bytes = pooledBuffer(EVENT_ID_HASH_BYTES);
+  bytes.writeUInt32BE(high, 0);
+  bytes.writeUInt32BE(low, 4);
+  return bytes;
+}
+
+/**
+ * Event id hashes in the order added, to find one again: a user's few are scanned from the newest,
+ * and past SCANNED_IDS a set of their high halves turns most misses away without a scan. Before, a
+ * Map and a Set keyed by each hash's bytes as a string were built per user and micro-batch.
+ */
+class IdHashes {
+  private readonly highs: number[] = [];
+  private readonly lows: number[] = [];
+  private highSet: Set<number> | undefined;
+
+  push({ high, low }: IdHash): void {
+    this.highs.push(high);
+    this.lows.push(low);
+    if (this.highSet) this.highSet.add(high);
+    else if (this.highs.length > SCANNED_IDS) this.highSet = new Set(this.highs);
+  }
+
+  pushBytes(bytes: Buffer, at: number): void {
+    this.push({ high: bytes.readUInt32BE(at), low: bytes.readUInt32BE(at + 4) });
+  }
+
+  /** Position of the newest hash equal to this one, or -1. */
+  lastIndexOf({ high, low }: IdHash): number {
+    if (this.highSet && !this.highSet.has(high)) return -1;
+    for (let i = this.highs.length - 1; i >= 0; i--) {
+      if (this.highs[i] === high && this.lows[i] === low) return i;
+    }
+    return -1;
+  }
+
+  /** The newest `count` (at most), stored as in the user state: 8 bytes each, oldest first. */
+  lastBytes(count: number): Buffer {
+    const from = Math.max(0, this.highs.length - count);
+    const bytes = pooledBuffer((this.highs.length - from) * EVENT_ID_HASH_BYTES);
+    for (let i = from, at = 0; i < this.highs.length; i++, at += EVENT_ID_HASH_BYTES) {
+      bytes.writeUInt32BE(this.highs[i] as number, at);
+      bytes.writeUInt32BE(this.lows[i] as number, at + 4);
+    }
+    return bytes;
+  }
+}
+
+/** Hashes a user holds beyond which IdHashes keeps a set: a batch can hold thousands of one user's events. */
+const SCANNED_IDS = 32;
 
 export function sourceHash(source: string): number {
   return fnv1a(source);
@@ -227,9 +282,11 @@ export function applyEvents(
     newestSeconds: newestMs === null ? 0 : Math.floor(newestMs / 1000),
   };
   const window = new ChangingWindow(stored);
-  const remembered = new Map(state.outcomes.map((o) => [o.idHash.toString('latin1'), o.outcome]));
-  const recent = new Set(state.recentIds.map((id) => id.toString('latin1')));
-  const recentIds = [...state.recentIds];
+  const remembered = new IdHashes();
+  for (const { idHash } of state.outcomes) remembered.pushBytes(idHash, 0);
+  const recent = new IdHashes();
+  for (let at = 0; at < state.recentIds.length; at += EVENT_ID_HASH_BYTES)
+    recent.pushBytes(state.recentIds, at);
   const results: TransitionResult[] = [];
   const recorded: number[] = [];
   const recordedIds: Buffer[] = [];
@@ -240,11 +297,13 @@ export function applyEvents(
   for (const { event, offset, source } of events) {
     const offsetSeen = offsets.get(source) ?? -1;
     const idHash = eventIdHash(event.eventId);
-    const key = idHash.toString('latin1');
-    const outcome = remembered.get(key);
-    if (outcome) {
-      results.push({ kind: 'remembered', outcome });
-    } else if (recent.has(key) || offset <= offsetSeen) {
+    const rememberedAt = remembered.lastIndexOf(idHash);
+    if (rememberedAt >= 0) {
+      results.push({
+        kind: 'remembered',
+        outcome: (state.outcomes[rememberedAt] as RememberedOutcome).outcome,
+      });
+    } else if (recent.lastIndexOf(idHash) >= 0 || offset <= offsetSeen) {
       results.push({ kind: 'forgotten' });
     } else {
       const entry = toWindowEntry(event);
@@ -255,9 +314,8 @@ export function applyEvents(
         lateness = { kind: 'window', referenceMs: window.oldestSeconds * 1000 };
       }
       recorded.push(results.length);
-      recordedIds.push(idHash);
-      recent.add(key);
-      recentIds.push(idHash);
+      recordedIds.push(idHashBytes(idHash));
+      recent.push(idHash);
       if (lateness) {
         lateOutcomes.set(results.length, encodeLateness(lateness));
         results.push({ kind: 'late', lateness });
@@ -295,7 +353,7 @@ export function applyEvents(
     newestMs,
     oldestEntrySeconds: window.oldestSeconds,
     offsets,
-    recentIds: recentIds.slice(Math.max(0, recentIds.length - limits.dedupeIds)),
+    recentIds: recent.lastBytes(limits.dedupeIds),
     // Outcomes of the last commit that recorded something: a replay of an unpublished batch needs them.
     outcomes:
       recorded.length === 0

@@ -17,6 +17,8 @@ import { pooledBuffer } from '../events/binaryIds.js';
 export const STATE_FORMAT = 5;
 /** Bytes that identify a state's version: the format and seq. */
 export const VERSION_BYTES = 5;
+/** An eventId's hash, as remembered to spot repeats: two FNV-1a of it (see eventIdHash). */
+export const EVENT_ID_HASH_BYTES = 8;
 
 export interface RememberedOutcome {
   idHash: Buffer;
@@ -28,7 +30,8 @@ export interface UserState {
   newestMs: number | null;
   oldestEntrySeconds: number;
   offsets: Map<number, number>;
-  recentIds: Buffer[];
+  /** The recent eventIds' 8-byte hashes, oldest first, back to back: one view of the stored bytes. */
+  recentIds: Buffer;
   outcomes: RememberedOutcome[];
   model: Buffer;
   windowCount: number;
@@ -41,7 +44,7 @@ export function emptyState(): UserState {
     newestMs: null,
     oldestEntrySeconds: 0,
     offsets: new Map(),
-    recentIds: [],
+    recentIds: Buffer.alloc(0),
     outcomes: [],
     model: Buffer.alloc(0),
     windowCount: 0,
@@ -60,7 +63,7 @@ export interface OutcomesSpan {
 }
 
 export function outcomesSpan(state: UserState): OutcomesSpan {
-  const start = VERSION_BYTES + 6 + 4 + 1 + state.offsets.size * 10 + 1 + state.recentIds.length * 8;
+  const start = VERSION_BYTES + 6 + 4 + 1 + state.offsets.size * 10 + 1 + state.recentIds.length;
   return { start, end: start + 2 + state.outcomes.reduce((sum, o) => sum + 10 + o.outcome.length, 0) };
 }
 
@@ -76,7 +79,8 @@ export function withoutOutcomes(blob: Buffer, span: OutcomesSpan): Buffer {
 
 export function encodeState(state: UserState): Buffer {
   const size = outcomesSpan(state).end;
-  const head = pooledBuffer(size + 2 + state.model.length + 2);
+  // One buffer, the window copied in last: a head joined to the window copied the window twice.
+  const head = pooledBuffer(size + 2 + state.model.length + 2 + state.window.length);
   let at = head.writeUInt8(STATE_FORMAT, 0);
   at = head.writeUInt32BE(state.seq >>> 0, at);
   at = head.writeUIntBE(state.newestMs === null ? 0 : state.newestMs + 1, at, 6);
@@ -86,8 +90,8 @@ export function encodeState(state: UserState): Buffer {
     at = head.writeUInt32BE(source, at);
     at = head.writeUIntBE(offset, at, 6);
   }
-  at = head.writeUInt8(state.recentIds.length, at);
-  for (const id of state.recentIds) at += id.copy(head, at);
+  at = head.writeUInt8(state.recentIds.length / EVENT_ID_HASH_BYTES, at);
+  at += state.recentIds.copy(head, at);
   at = head.writeUInt16BE(state.outcomes.length, at);
   for (const { idHash, outcome } of state.outcomes) {
     at += idHash.copy(head, at);
@@ -96,8 +100,9 @@ export function encodeState(state: UserState): Buffer {
   }
   at = head.writeUInt16BE(state.model.length, at);
   at += state.model.copy(head, at);
-  head.writeUInt16BE(state.windowCount, at);
-  return Buffer.concat([head, state.window]);
+  at = head.writeUInt16BE(state.windowCount, at);
+  state.window.copy(head, at);
+  return head;
 }
 
 export function decodeState(blob: Buffer): UserState {
@@ -113,8 +118,8 @@ export function decodeState(blob: Buffer): UserState {
     for (let i = 0; i < sources; i++, at += 10)
       offsets.set(blob.readUInt32BE(at), blob.readUIntBE(at + 4, 6));
     const ids = blob.readUInt8(at++);
-    const recentIds: Buffer[] = [];
-    for (let i = 0; i < ids; i++, at += 8) recentIds.push(blob.subarray(at, at + 8));
+    const recentIds = blob.subarray(at, at + ids * EVENT_ID_HASH_BYTES);
+    at += ids * EVENT_ID_HASH_BYTES;
     const outcomeCount = blob.readUInt16BE(at);
     at += 2;
     const outcomes: RememberedOutcome[] = [];

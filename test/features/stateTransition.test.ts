@@ -2,8 +2,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ActionVocabulary } from '../../src/events/actionVocabulary.js';
 import type { UserEvent } from '../../src/events/event.js';
-import { applyEvents, type StateLimits } from '../../src/features/stateTransition.js';
-import { emptyState, type UserState } from '../../src/features/userState.js';
+import { applyEvents, type StateLimits, withOutcomes } from '../../src/features/stateTransition.js';
+import { decodeState, emptyState, encodeState, type UserState } from '../../src/features/userState.js';
 import { toWindowEntry, type WindowEntry } from '../../src/features/windowEntry.js';
 
 const actions = new ActionVocabulary(['view', 'cart', 'fav', 'purchase']);
@@ -79,6 +79,53 @@ describe('applyEvents', () => {
         }
       }),
       { numRuns: 300 },
+    );
+  });
+
+  it('recognises a repeated eventId: by its stored outcome, among the recent ones, or within the batch', () => {
+    // Batches of up to 80 events drawn from 60 ids: many batches hold more ids than are scanned
+    // one by one, and repeats fall in every place.
+    const idBatches = fc.array(fc.array(fc.nat({ max: 59 }), { minLength: 1, maxLength: 80, size: 'max' }), {
+      minLength: 1,
+      maxLength: 6,
+    });
+    fc.assert(
+      fc.property(idBatches, fc.constantFrom(2, 8, 40), (raw, dedupeIds) => {
+        const limits: StateLimits = { windowSize: 10, dedupeIds, latenessMs: 300_000 };
+        let state: UserState = emptyState();
+        let lastCommit: string[] = [];
+        let recent: string[] = [];
+        let offset = 0;
+        for (const ids of raw) {
+          const incoming = ids.map((id) => {
+            offset++;
+            const event: UserEvent = {
+              eventId: `id-${id}`,
+              userId: 'u',
+              itemId: String(id),
+              action: 'view',
+              tsMs: BASE_MS + offset * 1_000,
+            };
+            return { event, offset, source: 1 };
+          });
+          const transition = applyEvents(state, incoming, limits, actions);
+          const seen = new Set(recent);
+          const recorded: string[] = [];
+          const expected = incoming.map(({ event: { eventId } }) => {
+            if (lastCommit.includes(eventId)) return 'remembered';
+            if (seen.has(eventId)) return 'forgotten';
+            seen.add(eventId);
+            recorded.push(eventId);
+            return 'new';
+          });
+          expect(transition.results.map((result) => result.kind)).toEqual(expected);
+          if (recorded.length > 0) lastCommit = recorded;
+          recent = [...recent, ...recorded].slice(-dedupeIds);
+          // Through the stored bytes, as the next batch reads them.
+          state = decodeState(encodeState(withOutcomes(transition, new Map(), null)));
+        }
+      }),
+      { numRuns: 200 },
     );
   });
 });

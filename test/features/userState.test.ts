@@ -18,7 +18,7 @@ const states: fc.Arbitrary<UserState> = fc.record({
   offsets: fc
     .array(fc.tuple(fc.nat({ max: 2 ** 32 - 1 }), fc.nat({ max: 2 ** 47 })), { maxLength: 4 })
     .map((entries) => new Map(entries)),
-  recentIds: fc.array(bytes(8, 8), { maxLength: 6 }),
+  recentIds: fc.nat({ max: 6 }).chain((ids) => bytes(ids * 8, ids * 8)),
   outcomes: fc.array(fc.record({ idHash: bytes(8, 8), outcome: bytes(0, 40) }), { maxLength: 5 }),
   model: bytes(0, 80),
   windowCount: fc.nat({ max: 200 }),
