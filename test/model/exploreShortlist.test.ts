@@ -94,6 +94,26 @@ describe('the explore shortlist', () => {
     m.dispose();
   });
 
+  it("estimates the tail's mass with both its terms when the items share a direction", () => {
+    const m = model();
+    // Every item leans the same way, so the tail's linear term q·s1 is large against its quadratic one.
+    const embeddings = m.params.get('emb.item');
+    embeddings.assign(tf.add(embeddings, tf.tensor1d([0.4, 0, 0, 0, 0, 0, 0, 0])));
+    const shortlist = ExploreShortlist.build(m, 64) as ExploreShortlist;
+    const query = tf.tensor2d([
+      [1, 0, 0, 0, 0, 0, 0, 0],
+      [-1, 0.2, 0, 0, 0, 0, 0, 0],
+    ]);
+    const { logNormalizer } = shortlist.probabilities(query);
+    const truth = tf.logSumExp(m.exploreLogits(query), 1).arraySync() as number[];
+    logNormalizer.forEach((value, b) => {
+      expect(Math.abs(Math.exp(value - (truth[b] as number)) - 1)).toBeLessThan(0.02);
+    });
+    tf.dispose([query]);
+    shortlist.dispose();
+    m.dispose();
+  });
+
   it('is not built when it would hold every frequent item', () => {
     const m = model();
     expect(ExploreShortlist.build(m, FREQUENT)).toBeUndefined();
