@@ -79,30 +79,30 @@ export function withoutOutcomes(blob: Buffer, span: OutcomesSpan): Buffer {
 
 export function encodeState(state: UserState): Buffer {
   const size = outcomesSpan(state).end;
-  // One buffer, the window copied in last: a head joined to the window copied the window twice.
-  const head = pooledBuffer(size + 2 + state.model.length + 2 + state.window.length);
-  let at = head.writeUInt8(STATE_FORMAT, 0);
-  at = head.writeUInt32BE(state.seq >>> 0, at);
-  at = head.writeUIntBE(state.newestMs === null ? 0 : state.newestMs + 1, at, 6);
-  at = head.writeUInt32BE(state.oldestEntrySeconds >>> 0, at);
-  at = head.writeUInt8(state.offsets.size, at);
+  // One allocation, the window copied in last: a head joined to the window was two, and a copy.
+  const encoded = pooledBuffer(size + 2 + state.model.length + 2 + state.window.length);
+  let at = encoded.writeUInt8(STATE_FORMAT, 0);
+  at = encoded.writeUInt32BE(state.seq >>> 0, at);
+  at = encoded.writeUIntBE(state.newestMs === null ? 0 : state.newestMs + 1, at, 6);
+  at = encoded.writeUInt32BE(state.oldestEntrySeconds >>> 0, at);
+  at = encoded.writeUInt8(state.offsets.size, at);
   for (const [source, offset] of state.offsets) {
-    at = head.writeUInt32BE(source, at);
-    at = head.writeUIntBE(offset, at, 6);
+    at = encoded.writeUInt32BE(source, at);
+    at = encoded.writeUIntBE(offset, at, 6);
   }
-  at = head.writeUInt8(state.recentIds.length / EVENT_ID_HASH_BYTES, at);
-  at += state.recentIds.copy(head, at);
-  at = head.writeUInt16BE(state.outcomes.length, at);
+  at = encoded.writeUInt8(state.recentIds.length / EVENT_ID_HASH_BYTES, at);
+  at += state.recentIds.copy(encoded, at);
+  at = encoded.writeUInt16BE(state.outcomes.length, at);
   for (const { idHash, outcome } of state.outcomes) {
-    at += idHash.copy(head, at);
-    at = head.writeUInt16BE(outcome.length, at);
-    at += outcome.copy(head, at);
+    at += idHash.copy(encoded, at);
+    at = encoded.writeUInt16BE(outcome.length, at);
+    at += outcome.copy(encoded, at);
   }
-  at = head.writeUInt16BE(state.model.length, at);
-  at += state.model.copy(head, at);
-  at = head.writeUInt16BE(state.windowCount, at);
-  state.window.copy(head, at);
-  return head;
+  at = encoded.writeUInt16BE(state.model.length, at);
+  at += state.model.copy(encoded, at);
+  at = encoded.writeUInt16BE(state.windowCount, at);
+  state.window.copy(encoded, at);
+  return encoded;
 }
 
 export function decodeState(blob: Buffer): UserState {
