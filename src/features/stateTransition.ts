@@ -71,13 +71,6 @@ export function eventIdHash(eventId: string): IdHash {
   return { high: fnv1a(eventId), low: fnv1a(eventId, 0x050c5d1f) };
 }
 
-function idHashBytes({ high, low }: IdHash): Buffer {
-  const bytes = pooledBuffer(EVENT_ID_HASH_BYTES);
-  bytes.writeUInt32BE(high, 0);
-  bytes.writeUInt32BE(low, 4);
-  return bytes;
-}
-
 /**
  * Event id hashes in the order added, to find one again: a user's few are scanned from the newest,
  * and past SCANNED_IDS a set of their high halves turns most misses away without a scan. Before, a
@@ -289,7 +282,6 @@ export function applyEvents(
     recent.pushBytes(state.recentIds, at);
   const results: TransitionResult[] = [];
   const recorded: number[] = [];
-  const recordedIds: Buffer[] = [];
   const lateOutcomes = new Map<number, Buffer>();
   const appended = new AppendedWindow(stored, actions);
   let rewritten = false;
@@ -314,7 +306,6 @@ export function applyEvents(
         lateness = { kind: 'window', referenceMs: window.oldestSeconds * 1000 };
       }
       recorded.push(results.length);
-      recordedIds.push(idHashBytes(idHash));
       recent.push(idHash);
       if (lateness) {
         lateOutcomes.set(results.length, encodeLateness(lateness));
@@ -348,6 +339,8 @@ export function applyEvents(
     if (offset > offsetSeen) offsets.set(source, offset);
   }
 
+  // The recorded events' hashes are the last ones pushed to `recent`, in order.
+  const recordedIds = recent.lastBytes(recorded.length);
   const next: UserState = {
     seq: (state.seq + 1) % 2 ** 32,
     newestMs,
@@ -359,7 +352,7 @@ export function applyEvents(
       recorded.length === 0
         ? state.outcomes
         : recorded.map((index, i) => ({
-            idHash: recordedIds[i] as Buffer,
+            idHash: recordedIds.subarray(i * EVENT_ID_HASH_BYTES, (i + 1) * EVENT_ID_HASH_BYTES),
             outcome: lateOutcomes.get(index) ?? Buffer.alloc(0),
           })),
     model: state.model,
