@@ -3,6 +3,7 @@ import { registerGruBlockCell } from './gruBlockCell.js';
 import { registerSparseSoftmaxCrossEntropy } from './sparseSoftmaxCrossEntropy.js';
 import { registerUnsortedSegmentSum } from './unsortedSegmentSum.js';
 import { registerWasmBatchMatMul } from './wasmBatchMatMul.js';
+import { registerWasmConcat } from './wasmConcat.js';
 import { registerWasmGather } from './wasmGather.js';
 import { registerWasmSlices } from './wasmSlice.js';
 
@@ -15,6 +16,7 @@ export function registerFastKernels(): void {
   registerUnsortedSegmentSum('cpu');
   registerUnsortedSegmentSum('wasm');
   registerWasmBatchMatMul();
+  registerWasmConcat();
   registerWasmGather();
   registerWasmSlices();
   registerSparseSoftmaxCrossEntropy();
