@@ -163,20 +163,26 @@ function sharedPrefix(previous: KeptEvents, row: KeptEvents): { count: number; f
   return { count, from: previous.offset + skip };
 }
 
-interface FrequentItemStamps {
+/**
+ * Marks on frequent items, for membership tests without a set per row. A caller reserves the
+ * stamps it needs by advancing `next` and marks items with them; a stamp below its own range was
+ * left by an earlier call, so the array is never cleared.
+ */
+export interface FrequentItemStamps {
   /** Per vocabulary index of a frequent item, the last stamp given to it (0: none). */
   stamps: Float64Array;
-  /** The base of the next batch's stamps: they only grow, so the array is never cleared. */
+  /** The first stamp not yet reserved: stamps only grow. */
   next: number;
 }
 
 /**
- * Kept per vocabulary between batches: one array of a vocabulary's size per batch would cost more
- * than the map lookups it saves (a pass of 20 events would allocate 160 KB for 20,000 items).
+ * Kept per vocabulary between batches, and shared by the encoding and the merge of the next-item
+ * heads (calls never interleave): one array of a vocabulary's size per batch would cost more than
+ * the map lookups it saves (a pass of 20 events would allocate 160 KB for 20,000 items).
  */
 const stampsByVocabulary = new WeakMap<IdVocabulary, FrequentItemStamps>();
 
-function frequentItemStamps(items: IdVocabulary): FrequentItemStamps {
+export function frequentItemStamps(items: IdVocabulary): FrequentItemStamps {
   let stamps = stampsByVocabulary.get(items);
   if (!stamps) {
     stamps = { stamps: new Float64Array(1 + items.frequent.length), next: 1 };
