@@ -22,6 +22,21 @@ export function exploreItemIndex(column: number, shortlist: ExploreShortlist | u
 const PRECISE_SHARE = 1e-30;
 
 /**
+ * Added to logShareBound's result, relative to the magnitudes in it. The shares come from float32
+ * products and a float32 softmax, whose logits can differ from exact ones by about 1e-5 of those
+ * magnitudes: a hundred times that keeps the bound above every share as computed.
+ */
+const BOUND_SLACK = 1e-3;
+
+/** Per row of scored events, what ExploreShortlist.logShareBound needs. */
+export interface ShareBounds {
+  /** [n]: the Euclidean norm of each row's query. */
+  queryNorm: Float64Array;
+  /** [n]: the log of each row's softmax normalizer over the shortlist. */
+  logHead: Float64Array;
+}
+
+/**
  * The explore head's top items without scoring the whole vocabulary for every event. Its logit is
  * q·e_i + b_i, and the learned popularity bias b_i dominates: on the Taobao dev model, the 2,048
  * items with the largest bias hold 99.9% of the exact top 10 (1,024: 92%). So only those are scored
@@ -42,6 +57,9 @@ export class ExploreShortlist {
   /** The same embeddings [size, R] and biases as plain arrays, for one item's logit. */
   private readonly embeddingValues: Float32Array;
   private readonly biasValues: Float32Array;
+  /** Per position n, the largest bias and the largest embedding norm of positions n and after. */
+  private readonly biasFrom: Float64Array;
+  private readonly normFrom: Float64Array;
   /** exp(shift) * (s0, s1, S2) are the tail sums; the shift keeps them in float range. */
   private readonly shift: number;
   private readonly s0: number;
@@ -65,8 +83,18 @@ export class ExploreShortlist {
     this.bias = tf.keep(tf.gather(allBias, picked)) as tf.Tensor1D;
     this.biasValues = this.bias.dataSync() as Float32Array;
     tf.dispose([picked, rows]);
+    const width = allEmbeddings.shape[1];
+    this.biasFrom = new Float64Array(this.size + 1).fill(Number.NEGATIVE_INFINITY);
+    this.normFrom = new Float64Array(this.size + 1);
+    for (let n = this.size - 1; n >= 0; n--) {
+      const norm = Math.sqrt(
+        dotProduct(this.embeddingValues, n * width, this.embeddingValues, n * width, width),
+      );
+      this.biasFrom[n] = Math.max(this.biasValues[n] as number, this.biasFrom[n + 1] as number);
+      this.normFrom[n] = Math.max(norm, this.normFrom[n + 1] as number);
+    }
 
-    const [vocabulary, width] = allEmbeddings.shape;
+    const vocabulary = allEmbeddings.shape[0];
     const embeddings = allEmbeddings.dataSync() as Float32Array;
     const bias = allBias.dataSync() as Float32Array;
     let shift = Number.NEGATIVE_INFINITY;
@@ -150,6 +178,7 @@ export class ExploreShortlist {
     shares: Float32Array;
     scale: Float32Array;
     logNormalizer: Float32Array;
+    bounds: ShareBounds;
   } {
     const read = tidyRead(() => ({ shares: tf.softmax(this.logits(query)), tail: this.tail(query) }));
     const { shares, tail } = read;
@@ -157,6 +186,10 @@ export class ExploreShortlist {
     const width = queries.length / tail.length;
     const scale = new Float32Array(tail.length);
     const logNormalizer = new Float32Array(tail.length);
+    const bounds: ShareBounds = {
+      queryNorm: new Float64Array(tail.length),
+      logHead: new Float64Array(tail.length),
+    };
     for (let b = 0; b < tail.length; b++) {
       const row = b * this.size;
       let best = 0;
@@ -171,8 +204,21 @@ export class ExploreShortlist {
       const logTotal = logHead + Math.log1p(Math.exp(this.shift - logHead) * (tail[b] as number));
       logNormalizer[b] = logTotal;
       scale[b] = Math.exp(logHead - logTotal);
+      bounds.logHead[b] = logHead;
+      bounds.queryNorm[b] = Math.sqrt(dotProduct(queries, b * width, queries, b * width, width));
     }
-    return { shares, scale, logNormalizer };
+    return { shares, scale, logNormalizer, bounds };
+  }
+
+  /**
+   * The log of an upper bound on the shares of a row's columns from `column` on: each is
+   * exp(b_i + q·e_i - logHead), and q·e_i is at most |q| |e_i| (Cauchy–Schwarz). The shortlist is
+   * ordered by bias, largest first: the bound falls along the row as the biases do, and a scan for
+   * the row's best items can stop where it falls below them.
+   */
+  logShareBound(column: number, queryNorm: number, logHead: number): number {
+    const exponent = (this.biasFrom[column] as number) + queryNorm * (this.normFrom[column] as number);
+    return exponent - logHead + BOUND_SLACK * (1 + Math.abs(exponent) + Math.abs(logHead));
   }
 
   dispose(): void {

@@ -5,7 +5,12 @@ import {
   frequentItemStamps,
   type SequenceEvent,
 } from '../features/sequenceEncoding.js';
-import { type ExploreShortlist, exploreColumn, exploreItemIndex } from './exploreShortlist.js';
+import {
+  type ExploreShortlist,
+  exploreColumn,
+  exploreItemIndex,
+  type ShareBounds,
+} from './exploreShortlist.js';
 import { repeatCandidates } from './repeatCandidates.js';
 import { batchTensors, type SequenceModel } from './sequenceModel.js';
 import { sigmoid } from './sigmoid.js';
@@ -77,20 +82,43 @@ export class TopK<T> {
   }
 }
 
-/** Indexes of the `top.k` largest values of row (values[from .. from + width)) that are not skipped, best first. */
+/** What a scan of a row may skip, beyond the values below its own k best. */
+export interface ScanLimits {
+  /** Values at or below this cannot make the caller's list. */
+  floor: number;
+  /**
+   * The log of an upper bound on the row's values from a column on; non-increasing in the column.
+   * In logs, so that a check costs no exp: the floor's log is taken only when the floor rises.
+   */
+  logBoundFrom?: (column: number) => number;
+}
+
+/** How often, in columns, a scan with a bound checks it. */
+const BOUND_CHECK_EVERY = 16;
+
+/**
+ * Indexes of the `top.k` largest values of row (values[from .. from + width)) that are not skipped
+ * and lie above `limits.floor`, best first. The scan stops where `limits.logBoundFrom` says no later
+ * value can make the list.
+ */
 export function topIndexes(
   values: Float32Array,
   from: number,
   width: number,
   top: TopK<number>,
   skip: (index: number) => boolean,
+  limits?: ScanLimits,
 ): number[] {
   top.reset();
   const k = top.k;
+  const least = limits?.floor ?? Number.NEGATIVE_INFINITY;
+  const logBoundFrom = limits?.logBoundFrom;
   // Most values fall below the k-th best, so they are tested against a local floor four at a time
   // before one by one: about 4.1 µs a row of 2,048 softmax shares against 6.6 (micro-benchmark).
-  let floor = Number.NEGATIVE_INFINITY;
+  let floor = least;
+  let logFloor = floor > 0 ? Math.log(floor) : Number.NEGATIVE_INFINITY;
   for (let i = 0; i < width; i += 4) {
+    if (logBoundFrom && i % BOUND_CHECK_EVERY === 0 && logBoundFrom(i) <= logFloor) break;
     const at = from + i;
     const end = Math.min(i + 4, width);
     if (
@@ -106,7 +134,10 @@ export function topIndexes(
       const value = values[from + j] as number;
       if (value <= floor || skip(j)) continue;
       top.offer(j, value);
-      if (top.entries.length === k) floor = top.lowest();
+      if (top.entries.length === k && top.lowest() > floor) {
+        floor = top.lowest();
+        logFloor = Math.log(floor);
+      }
     }
   }
   return top.entries;
@@ -167,6 +198,8 @@ export interface HeadValues {
   exploreScale: Float32Array;
   /** [n]: log of the explore softmax's normalizer. */
   logNormalizer: Float32Array;
+  /** With a shortlist: what bounds the shares of a row's later columns (ExploreShortlist.logShareBound). */
+  exploreBounds?: ShareBounds;
 }
 
 /**
@@ -219,11 +252,14 @@ export function stateHeads(
   states: tf.Tensor2D,
   query: tf.Tensor2D,
   shortlist?: ExploreShortlist,
-): Pick<HeadValues, 'actions' | 'churn' | 'gate' | 'exploreShares' | 'exploreScale' | 'logNormalizer'> {
+): Pick<
+  HeadValues,
+  'actions' | 'churn' | 'gate' | 'exploreShares' | 'exploreScale' | 'logNormalizer' | 'exploreBounds'
+> {
   const heads = smallHeads(model, states);
   if (shortlist) {
-    const { shares, scale, logNormalizer } = shortlist.probabilities(query);
-    return { ...heads, exploreShares: shares, exploreScale: scale, logNormalizer };
+    const { shares, scale, logNormalizer, bounds } = shortlist.probabilities(query);
+    return { ...heads, exploreShares: shares, exploreScale: scale, logNormalizer, exploreBounds: bounds };
   }
   const explore = tidyRead(() => {
     const all = model.exploreLogits(query);
@@ -343,18 +379,17 @@ export function mergePredictions(
     }
     // The history's items have their explore share above: the k best of the others can make the list.
     const inHistory = (n: number) => inRow[exploreItemIndex(n, shortlist)] === rowStamp;
+    const perShare = (1 - gate) * (outputs.exploreScale[b] as number);
     for (const n of topIndexes(
       outputs.exploreShares,
       b * exploreWidth,
       exploreWidth,
       topExplore,
       inHistory,
+      exploreLimits(top, perShare, shortlist, outputs.exploreBounds, b),
     )) {
       const itemId = items.valueAt(exploreItemIndex(n, shortlist)) as string;
-      const score =
-        (1 - gate) *
-        (outputs.exploreScale[b] as number) *
-        (outputs.exploreShares[b * exploreWidth + n] as number);
+      const score = perShare * (outputs.exploreShares[b * exploreWidth + n] as number);
       top.offer({ itemId, score }, score);
     }
     return {
@@ -363,6 +398,35 @@ export function mergePredictions(
       nextItems: top.entries,
     };
   });
+}
+
+/**
+ * Relative margin under the share that would tie the list's k-th score: an explore item that close
+ * to it is still read, and its score, computed as the merge computes it, decides.
+ */
+const FLOOR_SLACK = 1e-9;
+
+/**
+ * Which explore shares of row b can still make `top`, filled with the history's items: a share
+ * scores perShare times itself, so once k items are in, only shares above the k-th score's can;
+ * and with a shortlist's bounds, the scan ends where no later share can beat its floor. With both,
+ * the explore head's items are seldom read when the history's repeat scores are well above them.
+ */
+function exploreLimits(
+  top: TopK<ItemScore>,
+  perShare: number,
+  shortlist: ExploreShortlist | undefined,
+  bounds: ShareBounds | undefined,
+  b: number,
+): ScanLimits {
+  const floor =
+    top.entries.length === top.k && perShare > 0
+      ? (top.lowest() / perShare) * (1 - FLOOR_SLACK)
+      : Number.NEGATIVE_INFINITY;
+  if (!shortlist || !bounds) return { floor };
+  const queryNorm = bounds.queryNorm[b] as number;
+  const logHead = bounds.logHead[b] as number;
+  return { floor, logBoundFrom: (column) => shortlist.logShareBound(column, queryNorm, logHead) };
 }
 
 /** Scores histories with one forward pass over every step and reads the heads at each last step. */

@@ -114,6 +114,28 @@ describe('the explore shortlist', () => {
     m.dispose();
   });
 
+  it('bounds the shares of each column and every later one, a bound that falls with the bias', () => {
+    const m = model();
+    const shortlist = ExploreShortlist.build(m, 64) as ExploreShortlist;
+    const rows = 6;
+    const query = tf.randomNormal([rows, 8], 0, 1, 'float32', 5) as tf.Tensor2D;
+    const { shares, bounds } = shortlist.probabilities(query);
+    for (let b = 0; b < rows; b++) {
+      const bound = (n: number) =>
+        Math.exp(shortlist.logShareBound(n, bounds.queryNorm[b] as number, bounds.logHead[b] as number));
+      let largestFrom = 0;
+      for (let n = shortlist.size - 1; n >= 0; n--) {
+        largestFrom = Math.max(largestFrom, shares[b * shortlist.size + n] as number);
+        expect(bound(n)).toBeGreaterThanOrEqual(largestFrom);
+      }
+      // The biases fall by 1.6 along the shortlist: the bound falls with them.
+      expect(bound(shortlist.size - 1)).toBeLessThan(0.5 * bound(0));
+    }
+    tf.dispose(query);
+    shortlist.dispose();
+    m.dispose();
+  });
+
   it('is not built when it would hold every frequent item', () => {
     const m = model();
     expect(ExploreShortlist.build(m, FREQUENT)).toBeUndefined();

@@ -68,6 +68,48 @@ describe('topIndexes', () => {
   });
 });
 
+describe('topIndexes with limits', () => {
+  it('keeps only values above the floor, and reads on until the bound falls to its floor', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: 0, max: 6 }), { minLength: 0, maxLength: 80 }),
+        fc.integer({ min: 1, max: 12 }),
+        fc.integer({ min: -1, max: 6 }),
+        (row, k, floorStep) => {
+          const values = Float32Array.from(row, (value) => value / 6);
+          const floor = floorStep / 6;
+          const skip = (index: number) => index % 3 === 0;
+          // A valid bound: the log of the largest value from the column on.
+          const logBoundFrom = (column: number) => Math.log(Math.max(0, ...values.subarray(column)));
+          const selected = topIndexes(values, 0, values.length, new TopK<number>(k), skip, {
+            floor,
+            logBoundFrom,
+          });
+          const expected = row
+            .map((_, index) => index)
+            .filter((index) => !skip(index) && (values[index] as number) > floor)
+            .sort((a, b) => (row[b] as number) - (row[a] as number) || a - b)
+            .slice(0, k);
+          expect(selected).toEqual(expected);
+        },
+      ),
+    );
+  });
+
+  it('stops where the bound says no later value can make the list', () => {
+    const values = new Float32Array(64).fill(0.1);
+    values[40] = 0.9;
+    const logBoundFrom = (column: number) => Math.log(column < 32 ? 1 : 0.05);
+    const all = topIndexes(values, 0, 64, new TopK<number>(3), () => false);
+    expect(all[0]).toBe(40);
+    const bounded = topIndexes(values, 0, 64, new TopK<number>(3), () => false, {
+      floor: 0.05,
+      logBoundFrom,
+    });
+    expect(bounded).toEqual([0, 1, 2]);
+  });
+});
+
 describe('mergePredictions', () => {
   beforeAll(async () => {
     await initBackend('cpu', 'inference');
@@ -156,6 +198,136 @@ describe('mergePredictions', () => {
     expect(scores.a).toBeCloseTo(gate * 0.5 + (1 - gate) * Math.exp(1.5 - logZ), 6);
     expect(scores.b).toBeCloseTo(gate * 0.2 + (1 - gate) * scale * 0.25, 6);
     expect(scores.c).toBeCloseTo((1 - gate) * scale * 0.5, 6);
+  });
+});
+
+describe('mergePredictions against every candidate scored', () => {
+  // f0 .. f9 are frequent (vocabulary indexes 1 to 10); x and y are hashed.
+  const ids = [...Array.from({ length: 10 }, (_, i) => `f${i}`), 'x', 'y'];
+  const vocabularies = {
+    actions: new ActionVocabulary(['view']),
+    items: new IdVocabulary(ids.slice(0, 10), 3),
+    categories: new IdVocabulary([], 1),
+  };
+  let model: SequenceModel;
+  let shortlist: ExploreShortlist;
+  beforeAll(async () => {
+    await initBackend('cpu', 'inference');
+    model = SequenceModel.create(
+      { ...DEFAULT_MODEL_CONFIG, hiddenSize: 4, itemEmbeddingSize: 4 },
+      vocabularies,
+      1,
+    );
+    // Biases that put f6, f0, f2 and f4 on a shortlist of four, in that order.
+    model.params.get('head.item.bias').assign(tf.tensor1d([0, 5, 1, 4, 2, 3, 0, 6, 1, 2, 0, 0, 0, 0]));
+    shortlist = ExploreShortlist.build(model, 4) as ExploreShortlist;
+    return () => {
+      shortlist.dispose();
+      model.dispose();
+    };
+  });
+  const unit = fc.double({ min: 0.001, max: 1, noNaN: true });
+
+  it('keeps the k best of the history items and the shortlist items outside the history', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: 0, max: ids.length - 1 }), { minLength: 1, maxLength: 8 }),
+        fc.array(unit, { minLength: 8, maxLength: 8 }),
+        fc.array(unit, { minLength: ids.length, maxLength: ids.length }),
+        fc.array(unit, { minLength: 4, maxLength: 4 }),
+        unit,
+        unit,
+        fc.integer({ min: 1, max: 6 }),
+        (picks, attention, itemLogits, shares, gate, scale, k) => {
+          const history = picks.map((p, n) => ({ itemId: ids[p] as string, action: 'view', tsMs: n * 1000 }));
+          const batch = encodeSequences([history], vocabularies, history.length);
+          const logZ = 1;
+          const [prediction] = mergePredictions(
+            model,
+            {
+              actions: Float32Array.of(1),
+              churn: Float32Array.of(0),
+              gate: Float32Array.of(gate),
+              attention: Float32Array.from(attention.slice(0, history.length)),
+              historyLogits: Float32Array.from(picks, (p) => -(itemLogits[p] as number)),
+              exploreShares: Float32Array.from(shares),
+              exploreScale: Float32Array.of(scale),
+              logNormalizer: Float32Array.of(logZ),
+            },
+            batch,
+            [history],
+            k,
+            shortlist,
+          );
+          // Stored as float32, as the merge reads them.
+          const f32 = Math.fround;
+          // Added up in the merge's order, so that equal scores stay equal: a history item's
+          // explore probability joins its attention at its first step.
+          const candidates = new Map<string, number>();
+          picks.forEach((p, n) => {
+            const id = ids[p] as string;
+            const first = !candidates.has(id);
+            let score = (candidates.get(id) ?? 0) + f32(gate) * f32(attention[n] as number);
+            const index = vocabularies.items.indexOf(id);
+            if (first && index <= 10) {
+              const column = shortlist.positionOf(index);
+              const explore =
+                column >= 0
+                  ? f32(scale) * f32(shares[column] as number)
+                  : Math.exp(f32(-(itemLogits[p] as number)) - logZ);
+              score += (1 - f32(gate)) * explore;
+            }
+            candidates.set(id, score);
+          });
+          const fromHistory = [...candidates.entries()];
+          const fromExplore = [0, 1, 2, 3]
+            .map((n) => [vocabularies.items.valueAt(shortlist.itemIndex(n) as number) as string, n] as const)
+            .filter(([id]) => !candidates.has(id))
+            // Explore items come best share first, which orders them where their scores tie (a gate of 1).
+            .sort(([, a], [, b]) => f32(shares[b] as number) - f32(shares[a] as number))
+            .map(([id, n]) => [id, (1 - f32(gate)) * f32(scale) * f32(shares[n] as number)] as const);
+          const expected = [...fromHistory, ...fromExplore].sort((a, b) => b[1] - a[1]).slice(0, k);
+          expect(prediction?.nextItems.map((item) => item.itemId)).toEqual(expected.map(([id]) => id));
+          prediction?.nextItems.forEach((item, i) => {
+            expect(item.score).toBeCloseTo((expected[i] as readonly [string, number])[1], 6);
+          });
+        },
+      ),
+    );
+  });
+
+  it("reads the same items with the shortlist's bounds as without them", () => {
+    const rows = 40;
+    const query = tf.randomNormal([rows, 4], 0, 1.5, 'float32', 7) as tf.Tensor2D;
+    const { shares, scale, logNormalizer, bounds } = shortlist.probabilities(query);
+    const histories = Array.from({ length: rows }, (_, b) =>
+      Array.from({ length: 1 + (b % 6) }, (_, n) => ({
+        itemId: ids[(b * 7 + n * 5) % ids.length] as string,
+        action: 'view',
+        tsMs: n * 1000,
+      })),
+    );
+    const batch = encodeSequences(histories, vocabularies, 6);
+    const outputs: HeadValues = {
+      actions: new Float32Array(rows),
+      churn: new Float32Array(rows),
+      gate: Float32Array.from({ length: rows }, (_, b) => (b % 5) / 5),
+      attention: Float32Array.from({ length: rows * batch.length }, (_, i) => ((i * 37) % 11) / 11),
+      historyLogits: new Float32Array(rows * batch.length),
+      exploreShares: shares,
+      exploreScale: scale,
+      logNormalizer,
+    };
+    const withBounds = mergePredictions(
+      model,
+      { ...outputs, exploreBounds: bounds },
+      batch,
+      histories,
+      3,
+      shortlist,
+    );
+    expect(withBounds).toEqual(mergePredictions(model, outputs, batch, histories, 3, shortlist));
+    tf.dispose(query);
   });
 });
 
