@@ -295,39 +295,72 @@ describe('mergePredictions against every candidate scored', () => {
       ),
     );
   });
+});
 
-  it("reads the same items with the shortlist's bounds as without them", () => {
-    const rows = 40;
-    const query = tf.randomNormal([rows, 4], 0, 1.5, 'float32', 7) as tf.Tensor2D;
-    const { shares, scale, logNormalizer, bounds } = shortlist.probabilities(query);
-    const histories = Array.from({ length: rows }, (_, b) =>
-      Array.from({ length: 1 + (b % 6) }, (_, n) => ({
-        itemId: ids[(b * 7 + n * 5) % ids.length] as string,
-        action: 'view',
-        tsMs: n * 1000,
-      })),
-    );
-    const batch = encodeSequences(histories, vocabularies, 6);
-    const outputs: HeadValues = {
-      actions: new Float32Array(rows),
-      churn: new Float32Array(rows),
-      gate: Float32Array.from({ length: rows }, (_, b) => (b % 5) / 5),
-      attention: Float32Array.from({ length: rows * batch.length }, (_, i) => ((i * 37) % 11) / 11),
-      historyLogits: new Float32Array(rows * batch.length),
-      exploreShares: shares,
-      exploreScale: scale,
-      logNormalizer,
+describe("mergePredictions with the shortlist's bounds", () => {
+  beforeAll(async () => {
+    await initBackend('cpu', 'inference');
+  });
+
+  it('reads the same items as without them, where the query terms matter as much as the biases', () => {
+    const frequent = 300;
+    const vocabularies = {
+      actions: new ActionVocabulary(['view']),
+      items: new IdVocabulary(
+        Array.from({ length: frequent }, (_, i) => `i${i}`),
+        20,
+      ),
+      categories: new IdVocabulary([], 1),
     };
-    const withBounds = mergePredictions(
-      model,
-      { ...outputs, exploreBounds: bounds },
-      batch,
-      histories,
-      3,
-      shortlist,
+    const model = SequenceModel.create(
+      { ...DEFAULT_MODEL_CONFIG, hiddenSize: 4, itemEmbeddingSize: 8 },
+      vocabularies,
+      1,
     );
-    expect(withBounds).toEqual(mergePredictions(model, outputs, batch, histories, 3, shortlist));
-    tf.dispose(query);
+    const size = vocabularies.items.size;
+    // Biases that fall along the vocabulary, and embeddings large enough that q·e reorders items.
+    model.params
+      .get('head.item.bias')
+      .assign(tf.tensor1d(Array.from({ length: size }, (_, i) => 4 - 8 * (i / size))));
+    model.params.get('emb.item').assign(tf.randomNormal([size, 8], 0, 1, 'float32', 3) as tf.Tensor2D);
+    const shortlist = ExploreShortlist.build(model, 64) as ExploreShortlist;
+    const rows = 40;
+    const query = tf.randomNormal([rows, 8], 0, 1, 'float32', 7) as tf.Tensor2D;
+    try {
+      const { shares, scale, logNormalizer, bounds } = shortlist.probabilities(query);
+      // Short histories, so that explore items fill most of the list.
+      const histories = Array.from({ length: rows }, (_, b) =>
+        Array.from({ length: 1 + (b % 3) }, (_, n) => ({
+          itemId: `i${(b * 7 + n * 13) % frequent}`,
+          action: 'view',
+          tsMs: n * 1000,
+        })),
+      );
+      const batch = encodeSequences(histories, vocabularies, 3);
+      const outputs: HeadValues = {
+        actions: new Float32Array(rows),
+        churn: new Float32Array(rows),
+        gate: Float32Array.from({ length: rows }, (_, b) => (b % 5) / 5),
+        attention: Float32Array.from({ length: rows * batch.length }, (_, i) => ((i * 37) % 11) / 11),
+        historyLogits: new Float32Array(rows * batch.length),
+        exploreShares: shares,
+        exploreScale: scale,
+        logNormalizer,
+      };
+      const bounded = mergePredictions(
+        model,
+        { ...outputs, exploreBounds: bounds },
+        batch,
+        histories,
+        10,
+        shortlist,
+      );
+      expect(bounded).toEqual(mergePredictions(model, outputs, batch, histories, 10, shortlist));
+    } finally {
+      tf.dispose(query);
+      shortlist.dispose();
+      model.dispose();
+    }
   });
 });
 
