@@ -1,33 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ActionVocabulary } from '../../src/events/actionVocabulary.js';
-import { IdVocabulary } from '../../src/features/idVocabulary.js';
 import { initBackend } from '../../src/model/backend.js';
 import { ExploreShortlist, exploreColumn, exploreItemIndex } from '../../src/model/exploreShortlist.js';
-import { DEFAULT_MODEL_CONFIG, SequenceModel } from '../../src/model/sequenceModel.js';
-
-const FREQUENT = 300;
-
-/** A model whose item biases fall with the item's index, as popularity does. */
-function model(): SequenceModel {
-  const m = SequenceModel.create(
-    { ...DEFAULT_MODEL_CONFIG, hiddenSize: 8, itemEmbeddingSize: 8 },
-    {
-      actions: new ActionVocabulary(['view', 'buy']),
-      items: new IdVocabulary(
-        Array.from({ length: FREQUENT }, (_, i) => `i${i}`),
-        20,
-      ),
-      categories: new IdVocabulary([], 4),
-    },
-    3,
-  );
-  const size = m.vocabularies.items.size;
-  m.params
-    .get('head.item.bias')
-    .assign(tf.tensor1d(Array.from({ length: size }, (_, i) => 4 - 8 * (i / size))));
-  return m;
-}
+import { POPULARITY_ITEMS, popularityModel } from '../helpers/popularityModel.js';
 
 beforeAll(async () => {
   await initBackend('cpu', 'inference');
@@ -35,7 +10,7 @@ beforeAll(async () => {
 
 describe('the explore shortlist', () => {
   it('finds the exact top items and estimates the softmax normaliser and probabilities closely', () => {
-    const m = model();
+    const m = popularityModel();
     const shortlist = ExploreShortlist.build(m, 64) as ExploreShortlist;
     expect(shortlist.size).toBe(64);
     for (let n = 0; n < shortlist.size; n++)
@@ -47,7 +22,9 @@ describe('the explore shortlist', () => {
     expect(outside.map((i) => shortlist.positionOf(i))).toEqual(outside.map(() => -1));
     const query = tf.randomNormal([6, 8], 0, 0.5, 'float32', 11) as tf.Tensor2D;
     const exact = m.exploreLogits(query);
-    const exactTop = tf.topk(tf.slice(exact, [0, 1], [6, FREQUENT]), 5).indices.arraySync() as number[][];
+    const exactTop = tf
+      .topk(tf.slice(exact, [0, 1], [6, POPULARITY_ITEMS]), 5)
+      .indices.arraySync() as number[][];
     const logits = shortlist.logits(query);
     const shortTop = tf.topk(logits, 5).indices.arraySync() as number[][];
     shortTop.forEach((row, b) => {
@@ -74,7 +51,7 @@ describe('the explore shortlist', () => {
   });
 
   it('finds the normaliser of a row where the largest-bias item has almost no share', () => {
-    const m = model();
+    const m = popularityModel();
     const shortlist = ExploreShortlist.build(m, 64) as ExploreShortlist;
     const first = shortlist.itemIndex(0) as number;
     const embeddings = m.params.get('emb.item');
@@ -95,7 +72,7 @@ describe('the explore shortlist', () => {
   });
 
   it("estimates the tail's mass with both its terms when the items share a direction", () => {
-    const m = model();
+    const m = popularityModel();
     // Every item leans the same way, so the tail's linear term q·s1 is large against its quadratic one.
     const embeddings = m.params.get('emb.item');
     embeddings.assign(tf.add(embeddings, tf.tensor1d([0.4, 0, 0, 0, 0, 0, 0, 0])));
@@ -115,7 +92,7 @@ describe('the explore shortlist', () => {
   });
 
   it('bounds the shares of each column and every later one, a bound that falls with the bias', () => {
-    const m = model();
+    const m = popularityModel();
     const shortlist = ExploreShortlist.build(m, 64) as ExploreShortlist;
     const rows = 6;
     const query = tf.randomNormal([rows, 8], 0, 1, 'float32', 5) as tf.Tensor2D;
@@ -137,24 +114,24 @@ describe('the explore shortlist', () => {
   });
 
   it('is not built when it would hold every frequent item', () => {
-    const m = model();
-    expect(ExploreShortlist.build(m, FREQUENT)).toBeUndefined();
+    const m = popularityModel();
+    expect(ExploreShortlist.build(m, POPULARITY_ITEMS)).toBeUndefined();
     expect(ExploreShortlist.build(m, 0)).toBeUndefined();
     m.dispose();
   });
 
   it('gives each explore column its frequent item, the inverse of exploreColumn', () => {
-    const m = model();
+    const m = popularityModel();
     const shortlist = ExploreShortlist.build(m, 64) as ExploreShortlist;
     for (const [list, width] of [
       [shortlist, 64],
-      [undefined, FREQUENT],
+      [undefined, POPULARITY_ITEMS],
     ] as const) {
       const columns = Array.from({ length: width }, (_, column) => column);
       const items = columns.map((column) => exploreItemIndex(column, list));
       expect(new Set(items).size).toBe(width);
       for (const item of items) expect(item).toBeGreaterThanOrEqual(1);
-      for (const item of items) expect(item).toBeLessThanOrEqual(FREQUENT);
+      for (const item of items) expect(item).toBeLessThanOrEqual(POPULARITY_ITEMS);
       expect(items.map((item) => exploreColumn(item, list))).toEqual(columns);
     }
     // The shortlist holds the items of largest bias, which this model gives the lowest indexes.

@@ -15,6 +15,7 @@ import {
   topIndexes,
 } from '../../src/model/inference.js';
 import { DEFAULT_MODEL_CONFIG, SequenceModel } from '../../src/model/sequenceModel.js';
+import { POPULARITY_ITEMS, popularityModel } from '../helpers/popularityModel.js';
 
 describe('bestKeys', () => {
   it('selects the k best keys, best first, the lower key first among equal scores', () => {
@@ -303,25 +304,10 @@ describe("mergePredictions with the shortlist's bounds", () => {
   });
 
   it('reads the same items as without them, where the query terms matter as much as the biases', () => {
-    const frequent = 300;
-    const vocabularies = {
-      actions: new ActionVocabulary(['view']),
-      items: new IdVocabulary(
-        Array.from({ length: frequent }, (_, i) => `i${i}`),
-        20,
-      ),
-      categories: new IdVocabulary([], 1),
-    };
-    const model = SequenceModel.create(
-      { ...DEFAULT_MODEL_CONFIG, hiddenSize: 4, itemEmbeddingSize: 8 },
-      vocabularies,
-      1,
-    );
+    const model = popularityModel();
+    const { vocabularies } = model;
     const size = vocabularies.items.size;
-    // Biases that fall along the vocabulary, and embeddings large enough that q·e reorders items.
-    model.params
-      .get('head.item.bias')
-      .assign(tf.tensor1d(Array.from({ length: size }, (_, i) => 4 - 8 * (i / size))));
+    // Embeddings large enough that q·e reorders the items against their biases.
     model.params.get('emb.item').assign(tf.randomNormal([size, 8], 0, 1, 'float32', 3) as tf.Tensor2D);
     const shortlist = ExploreShortlist.build(model, 64) as ExploreShortlist;
     const rows = 40;
@@ -331,7 +317,7 @@ describe("mergePredictions with the shortlist's bounds", () => {
       // Short histories, so that explore items fill most of the list.
       const histories = Array.from({ length: rows }, (_, b) =>
         Array.from({ length: 1 + (b % 3) }, (_, n) => ({
-          itemId: `i${(b * 7 + n * 13) % frequent}`,
+          itemId: `i${(b * 7 + n * 13) % POPULARITY_ITEMS}`,
           action: 'view',
           tsMs: n * 1000,
         })),
