@@ -26,19 +26,27 @@ export function outputEventId(value: Buffer | null): string | undefined {
 
 export type OutputSink = (eventId: string, outMs: number) => void;
 
-/** Counts outputs and the span of their timestamps, for those that `measured` selects. */
+/**
+ * Counts events scored and the span of their outputs' timestamps, for those that `measured`
+ * selects. An event's second output is left out: after a rebalance, a thread replays what the
+ * previous owner of its partitions had not committed, and counting those again had ended a
+ * phase while some of its events were still unscored.
+ */
 export class ThroughputTracker {
+  private readonly scored = new Set<string>();
   count = 0;
   firstMs = Number.POSITIVE_INFINITY;
   lastMs = Number.NEGATIVE_INFINITY;
   /** Outputs stamped with the first timestamp: a micro-batch finished before the span starts. */
   atFirst = 0;
-  /** Every output, measured or not: how far the worker has got. */
+  /** Every event scored, measured or not: how far the worker has got. */
   seen = 0;
 
   constructor(private readonly measured: (eventId: string) => boolean = () => true) {}
 
   readonly sink: OutputSink = (eventId, outMs) => {
+    if (this.scored.has(eventId)) return;
+    this.scored.add(eventId);
     this.seen++;
     if (!this.measured(eventId)) return;
     this.count++;

@@ -157,10 +157,39 @@ describe('ThroughputTracker', () => {
   });
 });
 
+describe('ThroughputTracker with replayed events', () => {
+  it('counts an event scored twice once, at its first output', () => {
+    const tracker = new ThroughputTracker((eventId) => eventId.startsWith('m'));
+    for (const [eventId, at] of [
+      ['m1', 100],
+      ['m2', 300],
+      ['m1', 900],
+      ['a', 950],
+      ['a', 960],
+      ['m3', 500],
+    ] as const) {
+      tracker.sink(eventId, at);
+    }
+    expect({
+      seen: tracker.seen,
+      count: tracker.count,
+      first: tracker.firstMs,
+      last: tracker.lastMs,
+    }).toEqual({
+      seen: 4,
+      count: 3,
+      first: 100,
+      last: 500,
+    });
+  });
+});
+
 describe('ThroughputTracker with micro-batches', () => {
   it('leaves out the batch finished at the first timestamp, in whatever order outputs arrive', () => {
     const tracker = new ThroughputTracker();
-    for (const at of [1_500, 1_000, 1_000, 1_000, 2_000, 2_000]) tracker.sink('e', at);
+    [1_500, 1_000, 1_000, 1_000, 2_000, 2_000].forEach((at, i) => {
+      tracker.sink(`e${i}`, at);
+    });
     expect(tracker.atFirst).toBe(3);
     expect(tracker.eventsPerSec()).toBe(3);
   });
