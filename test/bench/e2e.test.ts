@@ -135,6 +135,13 @@ describe('outputEventId', () => {
 });
 
 describe('ThroughputTracker', () => {
+  const tally = (tracker: ThroughputTracker) => ({
+    seen: tracker.seen,
+    count: tracker.count,
+    first: tracker.firstMs,
+    last: tracker.lastMs,
+  });
+
   it('spans only the measured outputs but counts every one as seen', () => {
     const tracker = new ThroughputTracker((eventId) => eventId.startsWith('m'));
     tracker.sink('a', 100);
@@ -143,21 +150,9 @@ describe('ThroughputTracker', () => {
     tracker.sink('b', 900);
     // m1 was done before the span began: one event completed in 200 ms.
     expect(tracker.eventsPerSec()).toBe(5);
-    expect({
-      seen: tracker.seen,
-      count: tracker.count,
-      first: tracker.firstMs,
-      last: tracker.lastMs,
-    }).toEqual({
-      seen: 4,
-      count: 2,
-      first: 200,
-      last: 400,
-    });
+    expect(tally(tracker)).toEqual({ seen: 4, count: 2, first: 200, last: 400 });
   });
-});
 
-describe('ThroughputTracker with replayed events', () => {
   it('counts an event scored twice once, at its first output', () => {
     const tracker = new ThroughputTracker((eventId) => eventId.startsWith('m'));
     for (const [eventId, at] of [
@@ -170,17 +165,7 @@ describe('ThroughputTracker with replayed events', () => {
     ] as const) {
       tracker.sink(eventId, at);
     }
-    expect({
-      seen: tracker.seen,
-      count: tracker.count,
-      first: tracker.firstMs,
-      last: tracker.lastMs,
-    }).toEqual({
-      seen: 4,
-      count: 3,
-      first: 100,
-      last: 500,
-    });
+    expect(tally(tracker)).toEqual({ seen: 4, count: 3, first: 100, last: 500 });
   });
 });
 
