@@ -252,6 +252,8 @@ interface ModeOutcome {
   /** seqscore's scoring threads; the other modes run one. */
   threads?: number;
   replay?: { latency: PacedLatency; speedup: number; skipped: number };
+  /** The worker's peak resident memory over its phases, where the system tells it. */
+  peakRssMiB?: number;
 }
 
 async function runMode(
@@ -300,7 +302,8 @@ async function runMode(
       pacedRuns.push(replayed);
     }
     await awaitLateScores(pacedRuns, worker, throughput.eventsPerSec);
-    return outcome;
+    const peakRssMiB = worker.peakRssMiB();
+    return peakRssMiB === undefined ? outcome : { ...outcome, peakRssMiB };
   } finally {
     await worker.stop();
     await collector.stop();
@@ -398,7 +401,7 @@ function throughputNote(throughput: Throughput): string {
     : '';
 }
 
-function latencyRow(name: string, eventsPerSec: string, latency: PacedLatency, note: string) {
+function latencyRow(name: string, eventsPerSec: string, latency: PacedLatency, note: string, peakRss = '') {
   const missing = latency.offered - latency.delivered;
   const late = latency.late;
   return [
@@ -409,6 +412,7 @@ function latencyRow(name: string, eventsPerSec: string, latency: PacedLatency, n
     fmtMs(latency.p50Ms, latency.lowerBound),
     fmtMs(latency.p95Ms, latency.lowerBound),
     fmtMs(latency.p99Ms, latency.lowerBound),
+    peakRss,
     [
       note,
       missing > 0 ? `${missing.toLocaleString('en-US')} not scored after ${settings.drainSeconds} s` : '',
@@ -475,13 +479,24 @@ async function main(): Promise<void> {
         `passthrough and naive run one; every worker runs node ${WORKER_NODE_FLAGS.join(' ')}\n`,
     );
     const rows = [
-      ['mode', 'backlog ev/s', 'offered/s', 'delivered/s', 'p50 ms', 'p95 ms', 'p99 ms', 'notes'],
+      [
+        'mode',
+        'backlog ev/s',
+        'offered/s',
+        'delivered/s',
+        'p50 ms',
+        'p95 ms',
+        'p99 ms',
+        'peak RSS MiB',
+        'notes',
+      ],
       ...[passthrough, naive, seqscore].map((outcome) =>
         latencyRow(
           outcome.mode,
           fmtRate(outcome.throughput.eventsPerSec),
           outcome.latency,
           throughputNote(outcome.throughput),
+          outcome.peakRssMiB === undefined ? 'n/a' : outcome.peakRssMiB.toFixed(0),
         ),
       ),
     ];

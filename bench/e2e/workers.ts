@@ -66,6 +66,16 @@ export class BenchWorker {
     return line === undefined ? undefined : /"backend":"([\w-]+)"/.exec(line)?.[1];
   }
 
+  /** The worker's peak resident memory so far in MiB (VmHWM), where /proc tells it. */
+  peakRssMiB(): number | undefined {
+    try {
+      const kiB = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${this.child.pid}/status`, 'utf8'))?.[1];
+      return kiB === undefined ? undefined : Number(kiB) / 1024;
+    } catch {
+      return undefined;
+    }
+  }
+
   /**
    * SIGTERM, then SIGKILL after `timeoutMs`: what the worker still does once measured does not
    * matter, and a slow worker would otherwise finish a long micro-batch first.
