@@ -72,9 +72,18 @@ const NO_OUTCOMES = Buffer.alloc(2);
 /**
  * The encoded state with its outcomes dropped, cut out of its encoding: the bytes encodeState
  * gives for the state without them (lua/dropOutcomes-n.lua makes the same cut in Redis).
+ *
+ * In memory of its own, not a slice of Node's shared 8 KB pool: the worker caches this form of a
+ * user's state until the user's next batch, which for most users is long after the rest of the
+ * slab's slices died, and a slice keeps its whole slab alive. With one scoring thread, 100,000
+ * Zipf-active users and 1,000,000 events, cached slices held 22 MB of states in 185 MB of slabs.
  */
 export function withoutOutcomes(blob: Buffer, span: OutcomesSpan): Buffer {
-  return Buffer.concat([blob.subarray(0, span.start), NO_OUTCOMES, blob.subarray(span.end)]);
+  const cut = Buffer.allocUnsafeSlow(blob.length - (span.end - span.start) + NO_OUTCOMES.length);
+  let at = blob.copy(cut, 0, 0, span.start);
+  at += NO_OUTCOMES.copy(cut, at);
+  blob.copy(cut, at, span.end);
+  return cut;
 }
 
 export function encodeState(state: UserState): Buffer {

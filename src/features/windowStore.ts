@@ -146,7 +146,9 @@ export class WindowStore {
   /**
    * The states this process wrote last, by user id, least recently written first. Keyed by the id,
    * not the Redis key: the id's hash is already computed when the batch is grouped by user, and
-   * building and hashing each key cost about half a microsecond a lookup.
+   * building and hashing each key cost about half a microsecond a lookup. A commit is cached as
+   * encoded, a slice of Node's buffer pool, until its drop replaces it with a copy of its own
+   * (`withoutOutcomes`): kept for as long as a user is, a slice would pin its pool slab.
    */
   private readonly cache = new Map<string, Buffer>();
   /** Per `apply` result, the states it wrote that still hold scores, as written: what `published` drops. */
