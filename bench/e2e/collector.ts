@@ -39,15 +39,17 @@ export class ThroughputTracker {
   lastMs = Number.NEGATIVE_INFINITY;
   /** Outputs stamped with the first timestamp: a micro-batch finished before the span starts. */
   atFirst = 0;
-  /** Every event scored, measured or not: how far the worker has got. */
-  seen = 0;
 
   constructor(private readonly measured: (eventId: string) => boolean = () => true) {}
+
+  /** Every event scored, measured or not: how far the worker has got. */
+  get seen(): number {
+    return this.scored.size;
+  }
 
   readonly sink: OutputSink = (eventId, outMs) => {
     if (this.scored.has(eventId)) return;
     this.scored.add(eventId);
-    this.seen++;
     if (!this.measured(eventId)) return;
     this.count++;
     if (outMs < this.firstMs) {
