@@ -391,8 +391,12 @@ export function mergePredictions(
       const score = perShare * (outputs.exploreShares[b * exploreWidth + n] as number);
       top.offer({ itemId, score }, score);
     }
+    // Copied in a loop: Array.from over a subarray goes through the iterator protocol, about
+    // 0.7 µs an event against a few dozen ns.
+    const nextAction = new Array<number>(actionCount);
+    for (let a = 0; a < actionCount; a++) nextAction[a] = outputs.actions[b * actionCount + a] as number;
     return {
-      nextAction: Array.from(outputs.actions.subarray(b * actionCount, (b + 1) * actionCount)),
+      nextAction,
       churn: outputs.churn[b] as number,
       nextItems: top.entries,
     };

@@ -57,6 +57,26 @@ describe('stored score', () => {
     expect(() => fromStoredScore(stored.subarray(0, 12), event, actions)).toThrow(/truncated/);
   });
 
+  it('keeps each message its own scoredAt when messages of several times are stored in turn', () => {
+    const actions = ['view'];
+    const event = { eventId: 'e1', userId: 'u1', itemId: 'i1', action: 'view', tsMs: 1_511_654_400_000 };
+    const times = [1_767_225_600_000, 1_767_225_600_000, 1_767_225_600_250, 1_767_225_600_000];
+    for (const scoredAtMs of times) {
+      const message = buildScoreMessage({
+        event,
+        modelVersion: 'gru-1',
+        nextAction: { view: 1 },
+        churn: 0.5,
+        churnHorizonMs: 3_600_000,
+        nextItems: [],
+        scoredAtMs,
+      });
+      expect(fromStoredScore(toStoredScore(message, actions), event, actions).scoredAt).toBe(
+        message.scoredAt,
+      );
+    }
+  });
+
   it('keeps any item id and score: numeric ids, leading zeros, non-ASCII and 256-character ids', () => {
     const itemId = fc.oneof(
       fc.nat({ max: 2 ** 32 - 1 }).map(String),
