@@ -97,6 +97,15 @@ describe('topIndexes with limits', () => {
     );
   });
 
+  it('keeps zeros above a negative floor, though their bound is log 0', () => {
+    const values = new Float32Array([0, 0]);
+    const selected = topIndexes(values, 0, 2, new TopK<number>(1), (index) => index === 0, {
+      floor: -1 / 6,
+      logBoundFrom: () => Math.log(0),
+    });
+    expect(selected).toEqual([1]);
+  });
+
   it('stops where the bound says no later value can make the list', () => {
     const values = new Float32Array(64).fill(0.1);
     values[40] = 0.9;
