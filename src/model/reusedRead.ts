@@ -14,10 +14,10 @@ export class ReusedRead {
 
   /** The tensor's values; the array is valid until the next read. */
   read(tensor: tf.Tensor): Float32Array {
+    if (tensor.dtype !== 'float32') throw new Error(`ReusedRead reads float32 tensors, not ${tensor.dtype}`);
     const backend =
       tf.getBackend() === 'wasm' ? (tf.backend() as unknown as WasmBackendInternals) : undefined;
     // A tensor made before the backend was switched is not in the heap until dataSync moves it.
-    if (tensor.dtype !== 'float32') throw new Error(`ReusedRead reads float32 tensors, not ${tensor.dtype}`);
     if (!backend?.dataIdMap.get(tensor.dataId)) return tensor.dataSync() as Float32Array;
     const heap = backend.typedArrayFromHeap(tensor);
     if (this.values.length < heap.length) this.values = new Float32Array(heap.length);
