@@ -1,15 +1,33 @@
-import * as tf from '@tensorflow/tfjs';
 import type { EncodedBatch } from '../features/sequenceEncoding.js';
 import { dotProduct } from './dotProduct.js';
 import { type ExploreShortlist, exploreColumn } from './exploreShortlist.js';
 import { repeatCandidates } from './repeatCandidates.js';
 import type { SequenceModel } from './sequenceModel.js';
 
+/** One part of a repeat candidate's key: embeddings [n, E] times weights [E, R]. */
+interface KeyPart {
+  embeddings: Float32Array;
+  weights: Float32Array;
+  embeddingSize: number;
+  /** The current row's query times the weights' transpose: [E]. */
+  projected: Float32Array;
+}
+
+function project(part: KeyPart, query: Float32Array, q: number, width: number): void {
+  for (let e = 0; e < part.embeddingSize; e++)
+    part.projected[e] = dotProduct(query, q, part.weights, e * width, width);
+}
+
+/** Row `index` of the part's keys, dotted with the query last projected. */
+function affinity(part: KeyPart, index: number): number {
+  return dotProduct(part.projected, 0, part.embeddings, index * part.embeddingSize, part.embeddingSize);
+}
+
 /**
  * The history part of the next-item heads at the last step of each sequence: the repeat head's
  * attention over the history's items, and the explore logits of the items whose explore share
- * the merge cannot read elsewhere. Per event this is at most 2 × length × R multiply-adds, fewer
- * when items or categories repeat. As tensor ops it took a dozen kernels over [n, length, R]
+ * the merge cannot read elsewhere. Per event this is at most length × (R + E) multiply-adds, E
+ * being the category embedding's size, and fewer when items or categories repeat. As tensor ops it took a dozen kernels over [n, length, R]
  * copies (gathered keys and item embeddings), the largest part of incremental scoring; here it is
  * plain loops over weights copied once. The same result as SequenceModel.repeatLogits followed by
  * a softmax, up to rounding (tested against it).
@@ -17,9 +35,15 @@ import type { SequenceModel } from './sequenceModel.js';
 export class HistoryHead {
   private readonly width: number;
   private readonly scale: number;
-  /** [categories, R] and [actions + 1, R]: each category's and action's part of a key. */
-  private readonly categoryKeys: Float32Array;
-  private readonly actionKeys: Float32Array;
+  /**
+   * A key's category part is its category's embedding [E] times head.key.category [E, R], and
+   * likewise its action part. Its affinity with a query is then the embedding's dot product with
+   * the query projected once per row onto those E dimensions (8 for categories, 4 for actions):
+   * a dot product of width E per category instead of R (32). The category dots were most of the
+   * head's cost, and they grew with the history.
+   */
+  private readonly category: KeyPart;
+  private readonly action: KeyPart;
   /** [items, R] and [items] */
   private readonly itemEmbeddings: Float32Array;
   private readonly itemBias: Float32Array;
@@ -39,15 +63,16 @@ export class HistoryHead {
   constructor(model: SequenceModel, shortlist?: ExploreShortlist) {
     this.width = model.config.itemEmbeddingSize;
     this.scale = 1 / Math.sqrt(this.width);
-    const tables = model.keyTables();
-    try {
-      this.categoryKeys = tables.category.dataSync() as Float32Array;
-      this.actionKeys = tables.action.dataSync() as Float32Array;
-    } finally {
-      tf.dispose([tables.category, tables.action]);
-    }
     // Copies: the model's tensors may be freed while this head is still referenced.
     const copy = (name: string) => Float32Array.from(model.params.get(name).dataSync() as Float32Array);
+    const keyPart = (embeddings: string, weights: string, embeddingSize: number): KeyPart => ({
+      embeddings: copy(embeddings),
+      weights: copy(weights),
+      embeddingSize,
+      projected: new Float32Array(embeddingSize),
+    });
+    this.category = keyPart('emb.category', 'head.key.category', model.config.categoryEmbeddingSize);
+    this.action = keyPart('emb.action', 'head.key.action', model.config.actionEmbeddingSize);
     this.itemEmbeddings = copy('emb.item');
     this.itemBias = copy('head.item.bias');
     this.rankBias = copy('head.rank.bias');
@@ -67,25 +92,23 @@ export class HistoryHead {
    */
   read(query: Float32Array, batch: EncodedBatch): { attention: Float32Array; historyLogits: Float32Array } {
     const { batchSize, length } = batch;
-    const { width, categoryKeys, actionKeys, itemEmbeddings, itemBias } = this;
+    const { width, category, action, itemEmbeddings, itemBias } = this;
     const candidates = repeatCandidates(batch, true);
     const attention = new Float32Array(batchSize * length);
     const historyLogits = new Float32Array(batchSize * length);
     // A key's affinity is query · (category key + action key). Its two dot products are computed
     // once per row and category or action, and an item's explore logit once per row and item: a
     // history repeats them, and these loops are most of the head's cost.
-    const dot = (q: number, table: Float32Array, row: number) =>
-      dotProduct(query, q, table, row * width, width);
-    const actionAffinity = new Float64Array(actionKeys.length / width);
-    const categoryAffinity = new Float64Array(categoryKeys.length / width);
+    const actionAffinity = new Float64Array(action.embeddings.length / action.embeddingSize);
+    const categoryAffinity = new Float64Array(category.embeddings.length / category.embeddingSize);
     const categoryRowSeen = new Int32Array(categoryAffinity.length).fill(-1);
     const exploreOfKey = new Float64Array(length + 1);
     const keyRowSeen = new Int32Array(length + 1).fill(-1);
     for (let b = 0; b < batchSize; b++) {
       const q = b * width;
-      for (let action = 0; action < actionAffinity.length; action++) {
-        actionAffinity[action] = dot(q, actionKeys, action);
-      }
+      project(category, query, q, width);
+      project(action, query, q, width);
+      for (let a = 0; a < actionAffinity.length; a++) actionAffinity[a] = affinity(action, a);
       let largest = Number.NEGATIVE_INFINITY;
       for (let at = b * length; at < (b + 1) * length; at++) {
         if (batch.mask[at] === 0) continue;
@@ -94,20 +117,22 @@ export class HistoryHead {
           const key = batch.itemKeys[at] as number;
           if (keyRowSeen[key] !== b) {
             keyRowSeen[key] = b;
-            exploreOfKey[key] = dot(q, itemEmbeddings, item) + (itemBias[item] as number);
+            exploreOfKey[key] =
+              dotProduct(query, q, itemEmbeddings, item * width, width) + (itemBias[item] as number);
           }
           historyLogits[at] = exploreOfKey[key] as number;
         }
         if (candidates.allowed[at] === 0) continue;
-        const category = batch.categories[at] as number;
-        if (categoryRowSeen[category] !== b) {
-          categoryRowSeen[category] = b;
-          categoryAffinity[category] = dot(q, categoryKeys, category);
+        const categoryIndex = batch.categories[at] as number;
+        if (categoryRowSeen[categoryIndex] !== b) {
+          categoryRowSeen[categoryIndex] = b;
+          categoryAffinity[categoryIndex] = affinity(category, categoryIndex);
         }
-        const affinity =
-          (categoryAffinity[category] as number) + (actionAffinity[batch.actions[at] as number] as number);
+        const keyAffinity =
+          (categoryAffinity[categoryIndex] as number) +
+          (actionAffinity[batch.actions[at] as number] as number);
         const logit =
-          affinity * this.scale +
+          keyAffinity * this.scale +
           (this.rankBias[candidates.rank[at] as number] as number) +
           (this.countBias[candidates.count[at] as number] as number) +
           (this.ageBias[candidates.age[at] as number] as number) +

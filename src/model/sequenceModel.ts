@@ -204,20 +204,6 @@ export class SequenceModel {
     return { stepInputs, context, keys };
   }
 
-  /**
-   * Each category's and each action's part of a repeat candidate's key, [categories, R] and
-   * [actions + 1, R]: scoring gathers keys from these instead of projecting every history step.
-   */
-  keyTables(): { category: tf.Tensor2D; action: tf.Tensor2D } {
-    return tf.tidy(() => ({
-      category: tf.matMul(
-        this.params.get('emb.category'),
-        this.params.get('head.key.category'),
-      ) as tf.Tensor2D,
-      action: tf.matMul(this.params.get('emb.action'), this.params.get('head.key.action')) as tf.Tensor2D,
-    }));
-  }
-
   /** What the heads read: the encoder state next to the step's context. */
   headStates(encoded: tf.Tensor3D, context: tf.Tensor3D): tf.Tensor3D {
     return tf.concat([encoded, context], 2) as tf.Tensor3D;
