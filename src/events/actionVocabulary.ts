@@ -24,9 +24,13 @@ export class ActionVocabulary {
     return this.actions.length;
   }
 
-  /** Index of an action or alias (case-insensitive), or undefined when unknown. */
+  /**
+   * Index of an action or alias (case-insensitive), or undefined when unknown. A name already in
+   * lower case is found as it is: the encoder looks up every action of every history, and
+   * `toLowerCase` made a new string each time (about 90 of the 100 ns a lookup took).
+   */
   indexOf(name: string): number | undefined {
-    return this.lookup.get(name.toLowerCase());
+    return this.lookup.get(name) ?? this.lookup.get(name.toLowerCase());
   }
 
   /** Canonical name of an action or alias, or undefined when unknown. */
