@@ -476,7 +476,8 @@ async function main(): Promise<void> {
     // The naive ratio compares unlike set-ups when seqscore runs more than one thread: say so.
     console.log(
       `seqscore runs ${threads} scoring thread${threads === 1 ? '' : 's'} (SEQSCORE_WORKER_THREADS); ` +
-        `passthrough and naive run one; every worker runs node ${WORKER_NODE_FLAGS.join(' ')}\n`,
+        `passthrough and naive run one; every worker runs node ${WORKER_NODE_FLAGS.join(' ')}; ` +
+        'seqscore from its build (dist/), the other two from source through tsx\n',
     );
     const rows = [
       [
