@@ -34,7 +34,7 @@ import {
   syntheticMessages,
   type TaobaoSlice,
 } from './streams.js';
-import { BenchWorker, MODES, type Mode } from './workers.js';
+import { BenchWorker, HOW_MODES_RUN, MODES, type Mode } from './workers.js';
 
 interface Options {
   quick: boolean;
@@ -477,7 +477,7 @@ async function main(): Promise<void> {
     console.log(
       `seqscore runs ${threads} scoring thread${threads === 1 ? '' : 's'} (SEQSCORE_WORKER_THREADS); ` +
         `passthrough and naive run one; every worker runs node ${WORKER_NODE_FLAGS.join(' ')}; ` +
-        'seqscore from its build (dist/), the other two from source through tsx\n',
+        `${HOW_MODES_RUN}\n`,
     );
     const rows = [
       [
