@@ -4,19 +4,33 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import type { KafkaMessage } from 'kafkajs';
-import { loadConfig } from '../src/config.js';
-import { ActionVocabulary } from '../src/events/actionVocabulary.js';
-import { createDecoder } from '../src/events/decoder.js';
-import { fnv1a } from '../src/features/idVocabulary.js';
-import { WindowStore, windowOptions } from '../src/features/windowStore.js';
-import { createMetrics } from '../src/metrics/metrics.js';
-import { initBackend } from '../src/model/backend.js';
-import { type BatchStages, processBatch } from '../src/worker/batchProcessor.js';
-import { loadCheckedModel } from '../src/worker/modelSwitch.js';
+import type { BatchStages } from '../src/worker/batchProcessor.js';
 import { formatTable } from '../test/faults/figures.js';
 import { BENCH_ACTIONS, benchModelFolder } from './e2e/model.js';
 import { deleteKeys, usedCpuSeconds } from './e2e/redisUsage.js';
 import { fullWindowStream } from './e2e/streams.js';
+
+/**
+ * The worker's code comes from its build (dist/), as deployed and as bench:e2e runs it (`npm run
+ * bench:window` builds first), with its types from the sources. From source, tsx's transform added
+ * work of its own (it names closures), and its output is one line a file, so a CPU profile of this
+ * benchmark could not say which line of a function its time went to.
+ */
+const fromBuild = <Module>(path: string): Promise<Module> => import(`../dist/${path}`);
+const [{ loadConfig }, { ActionVocabulary }, { createDecoder }, { fnv1a }, { WindowStore, windowOptions }] =
+  await Promise.all([
+    fromBuild<typeof import('../src/config.js')>('config.js'),
+    fromBuild<typeof import('../src/events/actionVocabulary.js')>('events/actionVocabulary.js'),
+    fromBuild<typeof import('../src/events/decoder.js')>('events/decoder.js'),
+    fromBuild<typeof import('../src/features/idVocabulary.js')>('features/idVocabulary.js'),
+    fromBuild<typeof import('../src/features/windowStore.js')>('features/windowStore.js'),
+  ]);
+const [{ createMetrics }, { initBackend }, { processBatch }, { loadCheckedModel }] = await Promise.all([
+  fromBuild<typeof import('../src/metrics/metrics.js')>('metrics/metrics.js'),
+  fromBuild<typeof import('../src/model/backend.js')>('model/backend.js'),
+  fromBuild<typeof import('../src/worker/batchProcessor.js')>('worker/batchProcessor.js'),
+  fromBuild<typeof import('../src/worker/modelSwitch.js')>('worker/modelSwitch.js'),
+]);
 
 const USAGE = `usage: npm run bench:window -- [--windows 20,50,200] [--users N] [--runs N] [--batch N]
 
@@ -28,7 +42,8 @@ hands them out. A paced load hands out small ones: --batch 50 shows what a micro
 its events. It measures the worker's CPU time
 (process.cpuUsage), Redis's (INFO), and the wall time per event; each window runs --runs times, in
 an order reversed every run so that a drift in the machine's speed weighs on every window alike.
-The model is bench:e2e's untrained one, reading the last 50 events. Start the stack first
+The worker's code runs from its build, which the npm script makes first. The model is bench:e2e's
+untrained one, reading the last 50 events. Start the stack first
 (\`npx seqscore stack up\`).`;
 
 const { values } = parseArgs({
