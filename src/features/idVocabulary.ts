@@ -1,3 +1,5 @@
+import { isNumericId } from '../events/binaryIds.js';
+
 /**
  * Ids for a categorical feature with a long tail (items, categories). Values seen often enough in
  * training get their own index, 1..frequent; every other value, including ones never seen, shares
@@ -9,18 +11,32 @@ export interface IdVocabularyJson {
   buckets: number;
 }
 
+const FNV_PRIME = 0x01000193;
+const FNV_BASIS = 0x811c9dc5;
+
 /**
  * FNV-1a: fast, stable across runs and platforms, good enough spread for bucketing. Another offset
  * basis gives an independent hash, for when 32 bits are too few.
  */
-export function fnv1a(text: string, basis = 0x811c9dc5): number {
+export function fnv1a(text: string, basis = FNV_BASIS): number {
   let hash = basis;
   for (let i = 0; i < text.length; i++) {
     hash ^= text.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193);
+    hash = Math.imul(hash, FNV_PRIME);
   }
   return hash >>> 0;
 }
+
+/** Whether `text` is the ASCII string of the `length` bytes at `start`. */
+function sameAscii(text: string, bytes: Uint8Array, start: number, length: number): boolean {
+  if (text.length !== length) return false;
+  for (let i = 0; i < length; i++) if (text.charCodeAt(i) !== bytes[start + i]) return false;
+  return true;
+}
+
+/** The decimal digits of a u32, written at the end of this array by indexOfNumber. */
+const DIGITS = new Uint8Array(10);
+const ZERO = 0x30;
 
 export class IdVocabulary {
   /**
@@ -31,6 +47,8 @@ export class IdVocabulary {
    */
   private readonly slots: Int32Array;
   private readonly slotMask: number;
+  /** The frequent values that a window stores as numbers (isNumericId), by number. */
+  private readonly numericIndexes = new Map<number, number>();
 
   constructor(
     readonly frequent: readonly string[],
@@ -44,6 +62,7 @@ export class IdVocabulary {
     frequent.forEach((value, i) => {
       // A value listed twice keeps its last index, as a Map built from the list would.
       this.slots[this.slotOf(value, fnv1a(value))] = i + 1;
+      if (isNumericId(value)) this.numericIndexes.set(Number(value), i + 1);
     });
   }
 
@@ -89,6 +108,43 @@ export class IdVocabulary {
     const hash = fnv1a(value);
     const index = this.slots[this.slotOf(value, hash)] as number;
     return index !== 0 ? index : 1 + this.frequent.length + (hash % this.buckets);
+  }
+
+  /**
+   * indexOf of the id whose UTF-8 bytes are the `length` bytes at `start`, without making its
+   * string, when they are ASCII (their char codes are then the string's); undefined otherwise. A
+   * stored window's ids are looked up from its bytes: making 100 strings an event to look them up
+   * cost more than the lookups.
+   */
+  indexOfAscii(bytes: Uint8Array, start: number, length: number): number | undefined {
+    let hash = FNV_BASIS;
+    for (let i = 0; i < length; i++) {
+      const byte = bytes[start + i] as number;
+      if (byte >= 0x80) return undefined;
+      hash = Math.imul(hash ^ byte, FNV_PRIME);
+    }
+    hash >>>= 0;
+    for (let slot = hash & this.slotMask; ; slot = (slot + 1) & this.slotMask) {
+      const index = this.slots[slot] as number;
+      if (index === 0) return 1 + this.frequent.length + (hash % this.buckets);
+      if (sameAscii(this.frequent[index - 1] as string, bytes, start, length)) return index;
+    }
+  }
+
+  /**
+   * indexOf(String(value)) for an integer 0 <= value < 2^32, as a window stores numeric ids. The
+   * frequent ones are found by number; only the others are written out in digits, for their bucket.
+   */
+  indexOfNumber(value: number): number {
+    const index = this.numericIndexes.get(value);
+    if (index !== undefined) return index;
+    let at = DIGITS.length;
+    let rest = value;
+    do {
+      DIGITS[--at] = ZERO + (rest % 10);
+      rest = Math.floor(rest / 10);
+    } while (rest > 0);
+    return this.indexOfAscii(DIGITS, at, DIGITS.length - at) as number;
   }
 
   /** The value behind an index, for frequent values only (a bucket stands for many values). */

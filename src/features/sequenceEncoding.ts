@@ -1,4 +1,5 @@
 import type { ActionVocabulary } from '../events/actionVocabulary.js';
+import { ACTIVITY_CONTEXT, eventSteps, type HistorySteps } from './historySteps.js';
 import type { IdVocabulary } from './idVocabulary.js';
 import { SESSION_GAP_MS } from './sessions.js';
 
@@ -77,50 +78,51 @@ interface RecentActivity {
 }
 
 /**
- * How active the user has been lately, at each event of a history in time order: the strongest
- * signals of an imminent break that a single step's gap does not carry.
+ * How active the user has been lately, at each step [from, end) of a history in time order: the
+ * strongest signals of an imminent break that a single step's gap does not carry.
  */
-function recentActivity(events: readonly SequenceEvent[]): RecentActivity[] {
-  let hourFrom = 0;
-  let dayFrom = 0;
-  let sessionFrom = 0;
-  return events.map((event, i) => {
-    while (hourFrom < i && (events[hourFrom] as SequenceEvent).tsMs <= event.tsMs - HOUR_MS) hourFrom++;
-    while (dayFrom < i && (events[dayFrom] as SequenceEvent).tsMs <= event.tsMs - DAY_MS) dayFrom++;
-    const previous = events[i - 1];
-    if (previous && event.tsMs - previous.tsMs > SESSION_GAP_MS) sessionFrom = i;
-    return {
+function recentActivity(tsMs: Float64Array, from: number, end: number): RecentActivity[] {
+  let hourFrom = from;
+  let dayFrom = from;
+  let sessionFrom = from;
+  const activity: RecentActivity[] = [];
+  for (let i = from; i < end; i++) {
+    const nowMs = tsMs[i] as number;
+    while (hourFrom < i && (tsMs[hourFrom] as number) <= nowMs - HOUR_MS) hourFrom++;
+    while (dayFrom < i && (tsMs[dayFrom] as number) <= nowMs - DAY_MS) dayFrom++;
+    if (i > from && nowMs - (tsMs[i - 1] as number) > SESSION_GAP_MS) sessionFrom = i;
+    activity.push({
       lastHour: i - hourFrom + 1,
       lastDay: i - dayFrom + 1,
-      sessionSeconds: Math.max(0, event.tsMs - (events[sessionFrom] as SequenceEvent).tsMs) / 1000,
+      sessionSeconds: Math.max(0, nowMs - (tsMs[sessionFrom] as number)) / 1000,
       position: i - sessionFrom + 1,
-    };
-  });
+    });
+  }
+  return activity;
 }
 
 /**
- * recentActivity for the last event alone, scanning back from it: what the incremental scorer
- * needs, since only a history's last event goes through the encoder.
+ * recentActivity for the step before `end` alone, scanning back from it no further than `first`:
+ * what the incremental scorer needs, since only a history's last event goes through the encoder.
  */
-function lastEventActivity(events: readonly SequenceEvent[], first: number): RecentActivity {
-  const last = events.length - 1;
-  const nowMs = (events[last] as SequenceEvent).tsMs;
+function lastEventActivity(tsMs: Float64Array, first: number, end: number): RecentActivity {
+  const last = end - 1;
+  const nowMs = tsMs[last] as number;
   let hourFrom = last;
-  while (hourFrom > first && (events[hourFrom - 1] as SequenceEvent).tsMs > nowMs - HOUR_MS) hourFrom--;
+  while (hourFrom > first && (tsMs[hourFrom - 1] as number) > nowMs - HOUR_MS) hourFrom--;
   let dayFrom = hourFrom;
-  while (dayFrom > first && (events[dayFrom - 1] as SequenceEvent).tsMs > nowMs - DAY_MS) dayFrom--;
+  while (dayFrom > first && (tsMs[dayFrom - 1] as number) > nowMs - DAY_MS) dayFrom--;
   let sessionFrom = last;
   while (
     sessionFrom > first &&
-    (events[sessionFrom] as SequenceEvent).tsMs - (events[sessionFrom - 1] as SequenceEvent).tsMs <=
-      SESSION_GAP_MS
+    (tsMs[sessionFrom] as number) - (tsMs[sessionFrom - 1] as number) <= SESSION_GAP_MS
   ) {
     sessionFrom--;
   }
   return {
     lastHour: last - hourFrom + 1,
     lastDay: last - dayFrom + 1,
-    sessionSeconds: Math.max(0, nowMs - (events[sessionFrom] as SequenceEvent).tsMs) / 1000,
+    sessionSeconds: Math.max(0, nowMs - (tsMs[sessionFrom] as number)) / 1000,
     position: last - sessionFrom + 1,
   };
 }
@@ -128,39 +130,6 @@ function lastEventActivity(events: readonly SequenceEvent[], first: number): Rec
 /** The UTC hour of an epoch time, as Date's getUTCHours gives it, without allocating a Date per step. */
 export function utcHour(tsMs: number): number {
   return ((Math.floor(tsMs / HOUR_MS) % HOURS) + HOURS) % HOURS;
-}
-
-export function actionId(vocabulary: ActionVocabulary, action: string): number {
-  const index = vocabulary.indexOf(action);
-  if (index === undefined) throw new Error(`action "${action}" is not in the model's vocabulary`);
-  return index + 1;
-}
-
-/** A row's kept events: `sequence[start, start + kept)`, encoded from position `offset` on. */
-interface KeptEvents {
-  sequence: readonly SequenceEvent[];
-  start: number;
-  kept: number;
-  offset: number;
-}
-
-/**
- * How many of the row's first events are the very objects the previous row ended with, before
- * its last event was added, and where their ids were encoded. Consecutive events of one user have
- * such rows: each history is the one before it, less its oldest event when full, plus the new
- * event. Their vocabulary lookups are then copied instead of made again: a busy user's events
- * in one micro-batch share most of their histories.
- */
-const NOTHING_SHARED = { count: 0, from: 0 };
-
-function sharedPrefix(previous: KeptEvents, row: KeptEvents): { count: number; from: number } {
-  const count = row.kept - 1;
-  const skip = previous.kept - count;
-  if (count <= 0 || skip < 0 || skip > 1) return NOTHING_SHARED;
-  for (let i = 0; i < count; i++) {
-    if (row.sequence[row.start + i] !== previous.sequence[previous.start + skip + i]) return NOTHING_SHARED;
-  }
-  return { count, from: previous.offset + skip };
 }
 
 /**
@@ -201,13 +170,28 @@ export function encodeSequences(
   sequences: readonly (readonly SequenceEvent[])[],
   vocabularies: FeatureVocabularies,
   maxLength: number,
-  options: { stepFeatures?: 'every' | 'last' } = {},
+  options: EncodeOptions = {},
+): EncodedBatch {
+  const histories = sequences.map((sequence) => eventSteps(sequence, vocabularies, maxLength));
+  return encodeHistories(histories, vocabularies, maxLength, options);
+}
+
+export interface EncodeOptions {
+  stepFeatures?: 'every' | 'last';
+}
+
+/** encodeSequences for histories already in steps, their ids looked up in `vocabularies`. */
+export function encodeHistories(
+  histories: readonly HistorySteps[],
+  vocabularies: FeatureVocabularies,
+  maxLength: number,
+  options: EncodeOptions = {},
 ): EncodedBatch {
   const lastOnly = options.stepFeatures === 'last';
-  const length = Math.max(1, ...sequences.map((sequence) => Math.min(sequence.length, maxLength)));
-  const size = sequences.length * length;
+  const length = Math.max(1, ...histories.map((history) => Math.min(history.length, maxLength)));
+  const size = histories.length * length;
   const batch: EncodedBatch = {
-    batchSize: sequences.length,
+    batchSize: histories.length,
     length,
     items: new Int32Array(size),
     categories: new Int32Array(size),
@@ -223,54 +207,49 @@ export function encodeSequences(
   // other items share hash buckets and are told apart by id, in a map for the batch.
   const frequentStamps = frequentItemStamps(vocabularies.items);
   const batchStamp = frequentStamps.next;
-  frequentStamps.next += sequences.length * (length + 1);
+  frequentStamps.next += histories.length * (length + 1);
   const frequentItems = vocabularies.items.frequent.length;
-  const keyStamps = new Map<string, number>();
-  let previous: KeptEvents | undefined;
-  sequences.forEach((sequence, row) => {
-    const start = Math.max(0, sequence.length - maxLength);
-    const kept = sequence.length - start;
+  const keyStamps = new Map<string | number, number>();
+  histories.forEach((history, row) => {
+    const { columns } = history;
+    const end = history.from + history.length;
+    const start = Math.max(history.from, end - maxLength);
+    const kept = end - start;
     const offset = row * length + (length - kept);
-    const current = { sequence, start, kept, offset };
-    const shared = previous ? sharedPrefix(previous, current) : NOTHING_SHARED;
-    previous = current;
-    const lastMs = sequence[sequence.length - 1]?.tsMs ?? 0;
+    const lastMs = kept > 0 ? (columns.tsMs[end - 1] as number) : 0;
     // Session positions and activity counts need the events before the window too.
-    const contextFrom = Math.max(0, start - 200);
-    const lastActivity = lastOnly && kept > 0 ? lastEventActivity(sequence, contextFrom) : undefined;
-    const activity = lastOnly ? [] : recentActivity(sequence.slice(contextFrom)).slice(start - contextFrom);
+    const contextFrom = Math.max(history.from, start - ACTIVITY_CONTEXT);
+    const lastActivity = lastOnly && kept > 0 ? lastEventActivity(columns.tsMs, contextFrom, end) : undefined;
+    const activity = lastOnly
+      ? []
+      : recentActivity(columns.tsMs, contextFrom, end).slice(start - contextFrom);
     const rowStamp = batchStamp + row * (length + 1);
     let rowKeys = 0;
     for (let i = 0; i < kept; i++) {
-      const event = sequence[start + i] as SequenceEvent;
+      const step = start + i;
       const at = offset + i;
-      if (i < shared.count) {
-        const from = shared.from + i;
-        batch.items[at] = batch.items[from] as number;
-        batch.categories[at] = batch.categories[from] as number;
-        batch.actions[at] = batch.actions[from] as number;
-      } else {
-        batch.items[at] = vocabularies.items.indexOf(event.itemId);
-        batch.categories[at] = vocabularies.categories.indexOf(event.categoryId ?? '');
-        batch.actions[at] = actionId(vocabularies.actions, event.action);
-      }
+      const item = columns.items[step] as number;
+      batch.items[at] = item;
+      batch.categories[at] = columns.categories[step] as number;
+      batch.actions[at] = columns.actions[step] as number;
       batch.mask[at] = 1;
-      const item = batch.items[at] as number;
       const frequent = item <= frequentItems;
-      const stamp = frequent ? (frequentStamps.stamps[item] as number) : keyStamps.get(event.itemId);
+      const itemKey = frequent ? 0 : columns.itemKey(step);
+      const stamp = frequent ? (frequentStamps.stamps[item] as number) : keyStamps.get(itemKey);
       if (stamp !== undefined && stamp > rowStamp) {
         batch.itemKeys[at] = stamp - rowStamp;
       } else {
         rowKeys++;
         if (frequent) frequentStamps.stamps[item] = rowStamp + rowKeys;
-        else keyStamps.set(event.itemId, rowStamp + rowKeys);
+        else keyStamps.set(itemKey, rowStamp + rowKeys);
         batch.itemKeys[at] = rowKeys;
       }
-      batch.secondsBeforeLast[at] = (event.tsMs - lastMs) / 1000;
+      const tsMs = columns.tsMs[step] as number;
+      batch.secondsBeforeLast[at] = (tsMs - lastMs) / 1000;
       if (lastOnly && i < kept - 1) continue;
-      batch.hours[at] = 1 + utcHour(event.tsMs);
+      batch.hours[at] = 1 + utcHour(tsMs);
       const numeric = at * STEP_NUMERIC_FEATURES;
-      batch.numeric[numeric] = scaledGap(sequence[start + i - 1]?.tsMs, event.tsMs);
+      batch.numeric[numeric] = scaledGap(step > history.from ? columns.tsMs[step - 1] : undefined, tsMs);
       const recent = lastActivity ?? (activity[i] as RecentActivity);
       batch.numeric[numeric + 1] = Math.log1p(recent.position) / 4;
       batch.numeric[numeric + 2] = Math.log1p(recent.lastHour) / 4;

@@ -1,9 +1,13 @@
 import type { ActionVocabulary } from '../events/actionVocabulary.js';
 import { pooledBuffer } from '../events/binaryIds.js';
 import type { UserEvent } from '../events/event.js';
+import { HistoryColumns, type HistorySteps } from './historySteps.js';
 import { fnv1a } from './idVocabulary.js';
+import type { FeatureVocabularies } from './sequenceEncoding.js';
 import { EVENT_ID_HASH_BYTES, type RememberedOutcome, type UserState } from './userState.js';
 import {
+  countEntries,
+  decodeSteps,
   encodeEntry,
   encodeWindow,
   entryBounds,
@@ -45,8 +49,16 @@ export interface Lateness {
 }
 
 export type TransitionResult =
-  /** Applied now. `history(n)`: the last n entries up to and including it (at most a window). */
-  | { kind: 'new'; placed: boolean; history: (limit: number) => WindowEntry[] }
+  /**
+   * Applied now. `history(n)`: the last n entries up to and including it (at most a window);
+   * `steps(n, vocabularies)`: the same as steps, for the encoder.
+   */
+  | {
+      kind: 'new';
+      placed: boolean;
+      history: (limit: number) => WindowEntry[];
+      steps: (limit: number, vocabularies: FeatureVocabularies) => HistorySteps;
+    }
   /** Applied in the user's last commit: what was stored for it then. */
   | { kind: 'remembered'; outcome: Buffer }
   /** Applied before, longer ago than its outcome is kept. */
@@ -231,6 +243,10 @@ class ChangingWindow {
 class AppendedWindow {
   private storedEntries: WindowEntry[] = [];
   private readonly added: WindowEntry[] = [];
+  /** The stored window's newest `fromStored` entries, then every appended one, as steps. */
+  private decoded:
+    | { vocabularies: FeatureVocabularies; columns: HistoryColumns; fromStored: number }
+    | undefined;
 
   constructor(
     private readonly stored: Window,
@@ -257,6 +273,27 @@ class AppendedWindow {
     for (let i = 0; i < fromAdded; i++)
       history[fromStored + i] = this.added[added - fromAdded + i] as WindowEntry;
     return history;
+  }
+
+  /** history(added, count) as steps: every history of the batch's events is a view of one decode. */
+  steps(added: number, count: number, vocabularies: FeatureVocabularies): HistorySteps {
+    const fromAdded = Math.min(added, count);
+    const fromStored = Math.min(count - fromAdded, this.stored.count);
+    let decoded = this.decoded;
+    // Histories are asked for once the batch's events are all appended, so `added` never grows.
+    if (!decoded || decoded.vocabularies !== vocabularies || decoded.fromStored < fromStored) {
+      const { bytes, newestSeconds } = this.stored;
+      const columns = new HistoryColumns(fromStored + this.added.length);
+      decodeSteps(bytes, bytes.length, newestSeconds, fromStored, this.actions, vocabularies, columns, 0);
+      this.added.forEach((entry, i) => {
+        columns.setEvent(fromStored + i, entry, vocabularies);
+      });
+      decoded = { vocabularies, columns, fromStored };
+      this.decoded = decoded;
+    }
+    // Stored entries fill steps [0, fromStored), appended ones follow: a history is a run of them.
+    const length = fromStored + fromAdded;
+    return { columns: decoded.columns, from: decoded.fromStored + added - length, length };
   }
 }
 
@@ -321,6 +358,13 @@ export function applyEvents(
           const bytes = snapshot();
           return readEntries(bytes, end ?? bytes.length, seconds, count, actions);
         };
+        const snapshotSteps = (count: number, vocabularies: FeatureVocabularies): HistorySteps => {
+          const bytes = snapshot();
+          const upTo = end ?? bytes.length;
+          const columns = new HistoryColumns(countEntries(bytes, upTo, count));
+          decodeSteps(bytes, upTo, seconds, columns.size, actions, vocabularies, columns, 0);
+          return { columns, from: 0, length: columns.size };
+        };
         rewritten ||= placed;
         // 0 once the window has been rewritten: this event's history comes from its snapshot.
         const added = rewritten ? 0 : appended.append(storedEntry as WindowEntry);
@@ -330,6 +374,12 @@ export function applyEvents(
           history: (limit) => {
             const count = Math.min(limit, limits.windowSize);
             return added === 0 ? readSnapshot(count) : appended.history(added, count);
+          },
+          steps: (limit, vocabularies) => {
+            const count = Math.min(limit, limits.windowSize);
+            return added === 0
+              ? snapshotSteps(count, vocabularies)
+              : appended.steps(added, count, vocabularies);
           },
         });
         window.trimOldest(limits.windowSize);

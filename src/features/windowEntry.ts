@@ -9,6 +9,9 @@ import {
   writeVarint,
 } from '../events/binaryIds.js';
 import type { UserEvent } from '../events/event.js';
+import { actionId, type HistoryColumns } from './historySteps.js';
+import type { IdVocabulary } from './idVocabulary.js';
+import type { FeatureVocabularies } from './sequenceEncoding.js';
 
 /** One event as kept in a user's window: what the model needs. Times are whole seconds. */
 export interface WindowEntry {
@@ -113,6 +116,74 @@ export function readEntries(
     position = start;
   }
   return entries.reverse();
+}
+
+/** How many entries end at or before byte `end`, counting back from it no further than `limit`. */
+export function countEntries(window: Buffer, end: number, limit: number): number {
+  let count = 0;
+  for (let position = end; position > 0 && count < limit; count++) position = entryStart(window, position);
+  return count;
+}
+
+/**
+ * readEntries as steps: the last `count` entries of the window's first `end` bytes (at most
+ * countEntries of them) into steps [at, at + count) of `columns`, oldest first, their ids looked
+ * up in `vocabularies` from the bytes. `actions` is the vocabulary the window was written with.
+ */
+export function decodeSteps(
+  window: Buffer,
+  end: number,
+  newestSeconds: number,
+  count: number,
+  actions: ActionVocabulary,
+  vocabularies: FeatureVocabularies,
+  columns: HistoryColumns,
+  at: number,
+): void {
+  const reader = new ByteReader(window);
+  // Per stored action index, its id in the model's vocabulary (0: not looked up yet).
+  const actionIds = new Int32Array(MAX_ACTIONS);
+  const noCategory = vocabularies.categories.indexOf('');
+  let position = end;
+  let seconds = newestSeconds;
+  for (let step = at + count - 1; step >= at; step--) {
+    const start = entryStart(window, position);
+    reader.position = start;
+    const gapSeconds = reader.varint();
+    const flags = window[reader.position++] as number;
+    const action = flags & ACTION_BITS;
+    if (actionIds[action] === 0) {
+      actionIds[action] = actionId(vocabularies.actions, actions.actions[action] ?? 'unknown');
+    }
+    columns.actions[step] = actionIds[action] as number;
+    const numericItem = (flags & NUMERIC_ITEM) !== 0;
+    columns.idInBytes(step, window, reader.position, numericItem);
+    columns.items[step] = lookUpId(reader, numericItem, vocabularies.items);
+    columns.categories[step] =
+      (flags & NO_CATEGORY) !== 0
+        ? noCategory
+        : lookUpId(reader, (flags & NUMERIC_CATEGORY) !== 0, vocabularies.categories);
+    columns.tsMs[step] = seconds * 1000;
+    seconds -= gapSeconds;
+    position = start;
+  }
+}
+
+/** The vocabulary index of the id at the reader's position, read past it. */
+function lookUpId(reader: ByteReader, numeric: boolean, vocabulary: IdVocabulary): number {
+  const bytes = reader.buffer;
+  if (numeric) {
+    const value = bytes.readUInt32BE(reader.position);
+    reader.position += 4;
+    return vocabulary.indexOfNumber(value);
+  }
+  const length = reader.varint();
+  const start = reader.position;
+  reader.position += length;
+  return (
+    vocabulary.indexOfAscii(bytes, start, length) ??
+    vocabulary.indexOf(bytes.toString('utf8', start, start + length))
+  );
 }
 
 /** The window's entries' byte ranges, oldest first. */

@@ -2,8 +2,10 @@ import type { Redis } from 'ioredis';
 import type { Config } from '../config.js';
 import { ActionVocabulary } from '../events/actionVocabulary.js';
 import type { UserEvent } from '../events/event.js';
+import type { HistorySteps } from './historySteps.js';
 import { userStateKey } from './keys.js';
 import { type OutcomesDrop, Scripts } from './scripts.js';
+import type { FeatureVocabularies } from './sequenceEncoding.js';
 import {
   applyEvents,
   decodeLateness,
@@ -83,6 +85,8 @@ export interface NewEvent {
   placed: boolean;
   /** The last `limit` window entries up to and including this event, oldest first. */
   history: (limit: number) => WindowEntry[];
+  /** The same entries as steps, their ids looked up in the model's vocabularies. */
+  steps: (limit: number, vocabularies: FeatureVocabularies) => HistorySteps;
 }
 
 /** One user's new events of a batch, in the order they were applied, with the stored model state. */
@@ -341,6 +345,7 @@ export class WindowStore {
           event: (group.events[e] as { event: UserEvent }).event,
           placed: result.placed,
           history: result.history,
+          steps: result.steps,
         });
       }
       if (events.length === 0) return;

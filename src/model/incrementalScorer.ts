@@ -1,16 +1,18 @@
 import * as tf from '@tensorflow/tfjs';
 import { pooledBuffer } from '../events/binaryIds.js';
+import type { HistorySteps } from '../features/historySteps.js';
 import { fnv1a } from '../features/idVocabulary.js';
 import {
   type EncodedBatch,
-  encodeSequences,
+  encodeHistories,
+  type FeatureVocabularies,
   type SequenceEvent,
   STEP_NUMERIC_FEATURES,
 } from '../features/sequenceEncoding.js';
 import { recurrentFinalState } from './encoders.js';
 import type { ExploreShortlist } from './exploreShortlist.js';
 import { HistoryHead } from './historyHead.js';
-import { mergePredictions, type Prediction, predictLast, stateHeads } from './inference.js';
+import { mergePredictions, type Prediction, predictLastOfSteps, stateHeads } from './inference.js';
 import { RecurrentGates } from './recurrentGates.js';
 import { batchTensors, type SequenceModel } from './sequenceModel.js';
 import { tidyRead } from './tidyRead.js';
@@ -32,6 +34,8 @@ export interface UserSteps {
     placed: boolean;
     /** The last `limit` events up to and including this one. */
     history: (limit: number) => readonly SequenceEvent[];
+    /** The same events as steps, their ids looked up in `vocabularies`. */
+    steps: (limit: number, vocabularies: FeatureVocabularies) => HistorySteps;
   }[];
 }
 
@@ -224,16 +228,16 @@ export class IncrementalScorer {
     const eventCount = (entry: Live) => (users[entry.user] as UserSteps).events.length;
     const ordered = [...live].sort((a, b) => eventCount(b) - eventCount(a));
     // The batch's events user by user, in order: eventsOf[l][r] is the r-th new event of ordered[l].
-    const histories: (readonly SequenceEvent[])[] = [];
+    const histories: HistorySteps[] = [];
     const owner: number[] = [];
     const eventsOf = ordered.map((entry, l) =>
       (users[entry.user] as UserSteps).events.map((event) => {
         owner.push(l);
-        histories.push(event.history(maxLength));
+        histories.push(event.steps(maxLength, model.vocabularies));
         return histories.length - 1;
       }),
     );
-    const batch = encodeSequences(histories, model.vocabularies, maxLength, { stepFeatures: 'last' });
+    const batch = encodeHistories(histories, model.vocabularies, maxLength, { stepFeatures: 'last' });
     const count = batch.batchSize;
     // Only the new event is an encoder input; the history only gives the repeat head its
     // candidates, which HistoryHead reads.
@@ -315,9 +319,9 @@ export class IncrementalScorer {
     if (rebuild.length === 0) return;
     const { model } = this;
     const histories = rebuild.flatMap((u) =>
-      (users[u] as UserSteps).events.map((event) => event.history(model.config.maxLength)),
+      (users[u] as UserSteps).events.map((event) => event.steps(model.config.maxLength, model.vocabularies)),
     );
-    const predictions = predictLast(model, histories, this.topK, this.shortlist);
+    const predictions = predictLastOfSteps(model, histories, this.topK, this.shortlist);
     let next = 0;
     for (const u of rebuild) {
       const count = (users[u] as UserSteps).events.length;
@@ -327,10 +331,11 @@ export class IncrementalScorer {
     if (!this.recurrent) return;
     const windows = rebuild.map((u) => {
       const events = (users[u] as UserSteps).events;
-      return (events[events.length - 1] as UserSteps['events'][number]).history(Number.POSITIVE_INFINITY);
+      const last = events[events.length - 1] as UserSteps['events'][number];
+      return last.steps(Number.POSITIVE_INFINITY, model.vocabularies);
     });
     const longest = Math.max(...windows.map((window) => window.length));
-    const batch = encodeSequences(windows, model.vocabularies, longest);
+    const batch = encodeHistories(windows, model.vocabularies, longest);
     const hidden = model.config.hiddenSize;
     const final: Partial<Record<'h' | 'c', Float32Array>> = tidyRead(
       (): Partial<Record<'h' | 'c', tf.Tensor>> => {

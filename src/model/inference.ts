@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
+import { eventSteps, type HistorySteps } from '../features/historySteps.js';
 import {
   type EncodedBatch,
-  encodeSequences,
+  encodeHistories,
   frequentItemStamps,
   type SequenceEvent,
 } from '../features/sequenceEncoding.js';
@@ -284,7 +285,7 @@ export function readHeads(
   model: SequenceModel,
   inputs: HeadInputs,
   batch: EncodedBatch,
-  histories: readonly (readonly SequenceEvent[])[],
+  histories: readonly HistorySteps[],
   k: number,
   shortlist?: ExploreShortlist,
 ): Prediction[] {
@@ -321,7 +322,7 @@ export function mergePredictions(
   model: SequenceModel,
   outputs: HeadValues,
   batch: EncodedBatch,
-  histories: readonly (readonly SequenceEvent[])[],
+  histories: readonly HistorySteps[],
   k: number,
   shortlist?: ExploreShortlist,
 ): Prediction[] {
@@ -330,9 +331,10 @@ export function mergePredictions(
   const exploreWidth = shortlist ? shortlist.size : frequentItems;
   const actionCount = model.vocabularies.actions.size;
   const items = model.vocabularies.items;
-  // Per distinct item of a history (its itemKey, 1..length): merged score and id. Reused across rows.
+  // Per distinct item of a history (its itemKey, 1..length): merged score and the step of its first
+  // occurrence, whose id is read only if it makes the list. Reused across rows.
   const keyScores = new Float64Array(length + 1);
-  const keyItems: string[] = new Array(length + 1);
+  const keySteps = new Int32Array(length + 1);
   const best = new Int32Array(k);
   const bestScores = new Float64Array(k);
   const top = new TopK<ItemScore>(k);
@@ -356,7 +358,7 @@ export function mergePredictions(
       const key = batch.itemKeys[at] as number;
       if (key > distinct) {
         distinct = key;
-        keyItems[key] = (history[history.length - kept + j] as SequenceEvent).itemId;
+        keySteps[key] = history.from + history.length - kept + j;
       }
       keyScores[key] = (keyScores[key] as number) + gate * (outputs.attention[at] as number);
       const index = batch.items[at] as number;
@@ -376,7 +378,7 @@ export function mergePredictions(
     const selected = bestKeys(keyScores, distinct, k, best, bestScores);
     for (let i = 0; i < selected; i++) {
       const score = bestScores[i] as number;
-      top.offer({ itemId: keyItems[best[i] as number] as string, score }, score);
+      top.offer({ itemId: history.columns.itemId(keySteps[best[i] as number] as number), score }, score);
     }
     // The history's items have their explore share above: the k best of the others can make the list.
     const inHistory = (n: number) => inRow[exploreItemIndex(n, shortlist)] === rowStamp;
@@ -441,8 +443,20 @@ export function predictLast(
   k: number,
   shortlist?: ExploreShortlist,
 ): Prediction[] {
+  const { maxLength } = model.config;
+  const steps = histories.map((history) => eventSteps(history, model.vocabularies, maxLength));
+  return predictLastOfSteps(model, steps, k, shortlist);
+}
+
+/** predictLast for histories already in steps. */
+export function predictLastOfSteps(
+  model: SequenceModel,
+  histories: readonly HistorySteps[],
+  k: number,
+  shortlist?: ExploreShortlist,
+): Prediction[] {
   if (histories.length === 0) return [];
-  const batch = encodeSequences(histories, model.vocabularies, model.config.maxLength);
+  const batch = encodeHistories(histories, model.vocabularies, model.config.maxLength);
   const { batchSize, length } = batch;
   const inputs = tf.tidy(() => {
     const steps = model.steps(batchTensors(batch));

@@ -54,4 +54,30 @@ describe('IdVocabulary', () => {
       ),
     );
   });
+
+  it('looks ids up from their bytes and numbers as from their strings', () => {
+    const numbers = fc.oneof(fc.nat({ max: 30 }), fc.integer({ min: 0, max: 2 ** 32 - 1 }));
+    fc.assert(
+      fc.property(
+        fc.array(fc.oneof(fc.string({ maxLength: 4 }), numbers.map(String)), { maxLength: 40 }),
+        fc.array(fc.oneof(fc.string({ maxLength: 4 }), fc.constant('é1')), { maxLength: 20 }),
+        fc.array(numbers, { maxLength: 20 }),
+        fc.integer({ min: 1, max: 7 }),
+        (frequent, others, ids, buckets) => {
+          const vocabulary = new IdVocabulary(frequent, buckets);
+          for (const value of [...frequent, ...others]) {
+            // Between other bytes, as in a window.
+            const bytes = Buffer.from(`~${value}~`, 'utf8');
+            const ascii = [...value].every((char) => char.charCodeAt(0) < 0x80);
+            expect(vocabulary.indexOfAscii(bytes, 1, bytes.length - 2)).toBe(
+              ascii ? vocabulary.indexOf(value) : undefined,
+            );
+          }
+          for (const id of [...ids, ...frequent.filter((value) => /^\d+$/.test(value)).map(Number)]) {
+            if (id < 2 ** 32) expect(vocabulary.indexOfNumber(id)).toBe(vocabulary.indexOf(String(id)));
+          }
+        },
+      ),
+    );
+  });
 });

@@ -1,8 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ActionVocabulary } from '../../src/events/actionVocabulary.js';
+import { eventSteps } from '../../src/features/historySteps.js';
 import { IdVocabulary } from '../../src/features/idVocabulary.js';
 import {
+  encodeHistories,
   encodeSequences,
   STEP_NUMERIC_FEATURES,
   scaledGap,
@@ -187,7 +189,7 @@ describe('encodeSequences', () => {
     );
   });
 
-  it("encodes rows that share a user's events as it encodes copies of them", () => {
+  it("encodes views of one user's steps as it encodes the events they stand for", () => {
     const event = fc.record({
       itemId: fc.constantFrom('a', 'b', 'x', 'y', 'z'),
       categoryId: fc.constantFrom('c', 'd', 'e'),
@@ -195,8 +197,8 @@ describe('encodeSequences', () => {
       gap: fc.integer({ min: 0, max: 90_000 }),
     });
     // One user's events, and the rows its new events would have in a micro-batch: each the window
-    // up to that event, as the window store gives them (the same objects), some rows of other users
-    // in between.
+    // up to that event, as the window store gives them (views of one set of steps), some rows of
+    // other users in between.
     const rows = fc
       .tuple(
         fc.array(event, { minLength: 1, maxLength: 40 }),
@@ -209,17 +211,31 @@ describe('encodeSequences', () => {
           seconds += gap;
           return { ...rest, tsMs: seconds * 1000 };
         });
+        const { columns } = eventSteps(events, vocabularies, events.length);
+        const other = [at('x', 'view', seconds)];
         return events.flatMap((_, i) => {
-          const row = events.slice(Math.max(0, i + 1 - window), i + 1);
-          return others[i] ? [[at('x', 'view', seconds)], row] : [row];
+          const from = Math.max(0, i + 1 - window);
+          const row = { events: events.slice(from, i + 1), steps: { columns, from, length: i + 1 - from } };
+          return others[i] ? [{ events: other, steps: eventSteps(other, vocabularies, 1) }, row] : [row];
         });
       });
     fc.assert(
-      fc.property(rows, fc.integer({ min: 1, max: 15 }), (histories, maxLength) => {
-        const copies = histories.map((row) => row.map((event) => ({ ...event })));
+      fc.property(rows, fc.integer({ min: 1, max: 15 }), (batch, maxLength) => {
         for (const stepFeatures of ['every', 'last'] as const) {
-          expect(encodeSequences(histories, vocabularies, maxLength, { stepFeatures })).toEqual(
-            encodeSequences(copies, vocabularies, maxLength, { stepFeatures }),
+          expect(
+            encodeHistories(
+              batch.map((row) => row.steps),
+              vocabularies,
+              maxLength,
+              { stepFeatures },
+            ),
+          ).toEqual(
+            encodeSequences(
+              batch.map((row) => row.events),
+              vocabularies,
+              maxLength,
+              { stepFeatures },
+            ),
           );
         }
       }),

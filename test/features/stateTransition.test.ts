@@ -2,6 +2,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ActionVocabulary } from '../../src/events/actionVocabulary.js';
 import type { UserEvent } from '../../src/events/event.js';
+import { eventSteps, type HistorySteps } from '../../src/features/historySteps.js';
+import { IdVocabulary } from '../../src/features/idVocabulary.js';
 import { applyEvents, type StateLimits, withOutcomes } from '../../src/features/stateTransition.js';
 import { decodeState, emptyState, encodeState, type UserState } from '../../src/features/userState.js';
 import { toWindowEntry, type WindowEntry } from '../../src/features/windowEntry.js';
@@ -40,6 +42,7 @@ const batches = fc.array(
   fc.array(
     fc.record({
       itemId: fc.oneof(fc.nat({ max: 20 }).map(String), fc.constantFrom('i7', '007', 'é')),
+      categoryId: fc.option(fc.constantFrom('3', 'c1', '00', 'ü'), { nil: undefined }),
       action: fc.constantFrom(...actions.actions),
       // Mostly forward in time, sometimes back: out-of-order arrivals, some of them too late.
       stepMs: fc.oneof(fc.integer({ min: 0, max: 90_000 }), fc.integer({ min: -400_000, max: 0 })),
@@ -48,6 +51,24 @@ const batches = fc.array(
   ),
   { minLength: 1, maxLength: 5 },
 );
+
+/** Some ids of the batches below frequent, the others in buckets: both kinds of lookup. */
+const vocabularies = {
+  actions: new ActionVocabulary(['cart', 'view', 'purchase', 'fav']),
+  items: new IdVocabulary(['3', 'i7', '007', '12', 'é'], 4),
+  categories: new IdVocabulary(['c1', '3'], 2),
+};
+
+/** What a history's steps hold, step by step, its ids read back too. */
+function stepValues({ columns, from, length }: HistorySteps) {
+  return Array.from({ length }, (_, i) => [
+    columns.items[from + i],
+    columns.categories[from + i],
+    columns.actions[from + i],
+    columns.tsMs[from + i],
+    columns.itemId(from + i),
+  ]);
+}
 
 describe('applyEvents', () => {
   it("gives each new event the window's entries up to it, however a batch mixes appends and placements", () => {
@@ -59,10 +80,17 @@ describe('applyEvents', () => {
         let tsMs = BASE_MS;
         let offset = 0;
         for (const batch of raw) {
-          const incoming = batch.map(({ itemId, action, stepMs }) => {
+          const incoming = batch.map(({ itemId, categoryId, action, stepMs }) => {
             tsMs += stepMs;
             offset++;
-            const event: UserEvent = { eventId: `e${offset}`, userId: 'u', itemId, action, tsMs };
+            const event: UserEvent = {
+              eventId: `e${offset}`,
+              userId: 'u',
+              itemId,
+              ...(categoryId === undefined ? {} : { categoryId }),
+              action,
+              tsMs,
+            };
             return { event, offset, source: 1 };
           });
           const expected = incoming.map(({ event }) => reference.add(event));
@@ -71,8 +99,12 @@ describe('applyEvents', () => {
             const upTo = expected[i];
             expect(result.kind).toBe(upTo ? 'new' : 'late');
             if (result.kind !== 'new' || !upTo) return;
-            for (const limit of [1, 3, windowSize, Number.POSITIVE_INFINITY]) {
-              expect(result.history(limit)).toEqual(upTo.slice(-Math.min(limit, windowSize)));
+            for (const limit of [1, 3, windowSize, Number.POSITIVE_INFINITY, 2]) {
+              const entries = upTo.slice(-Math.min(limit, windowSize));
+              expect(result.history(limit)).toEqual(entries);
+              expect(stepValues(result.steps(limit, vocabularies))).toEqual(
+                stepValues(eventSteps(entries, vocabularies, entries.length)),
+              );
             }
           });
           state = transition.next;

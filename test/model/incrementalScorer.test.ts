@@ -1,8 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ActionVocabulary } from '../../src/events/actionVocabulary.js';
+import { eventSteps } from '../../src/features/historySteps.js';
 import { IdVocabulary } from '../../src/features/idVocabulary.js';
-import type { SequenceEvent } from '../../src/features/sequenceEncoding.js';
+import type { FeatureVocabularies, SequenceEvent } from '../../src/features/sequenceEncoding.js';
 import { initBackend } from '../../src/model/backend.js';
 import { userEmbeddings } from '../../src/model/embeddings.js';
 import type { Architecture } from '../../src/model/encoders.js';
@@ -60,10 +61,15 @@ function history(user: number, length: number): SequenceEvent[] {
 }
 
 const stepsOf = (events: readonly SequenceEvent[], from: number, to: number) =>
-  Array.from({ length: to - from }, (_, i) => ({
-    placed: false,
-    history: (limit: number) => events.slice(0, from + i + 1).slice(-limit),
-  }));
+  Array.from({ length: to - from }, (_, i) => {
+    const history = (limit: number) => events.slice(0, from + i + 1).slice(-limit);
+    return {
+      placed: false,
+      history,
+      steps: (limit: number, vocabularies: FeatureVocabularies) =>
+        eventSteps(history(limit), vocabularies, limit),
+    };
+  });
 
 function expectClose(actual: Prediction, expected: Prediction, tolerance: number) {
   actual.nextAction.forEach((p, i) => {

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ActionVocabulary } from '../../src/events/actionVocabulary.js';
+import { eventSteps } from '../../src/features/historySteps.js';
 import { IdVocabulary } from '../../src/features/idVocabulary.js';
 import { encodeSequences } from '../../src/features/sequenceEncoding.js';
 import { initBackend } from '../../src/model/backend.js';
@@ -157,7 +158,7 @@ describe('mergePredictions', () => {
           ...outputs,
         },
         batch,
-        [history],
+        [eventSteps(history, model.vocabularies, history.length)],
         6,
         shortlist,
       );
@@ -265,7 +266,7 @@ describe('mergePredictions against every candidate scored', () => {
               logNormalizer: Float32Array.of(logZ),
             },
             batch,
-            [history],
+            [eventSteps(history, model.vocabularies, history.length)],
             k,
             shortlist,
           );
@@ -332,6 +333,7 @@ describe("mergePredictions with the shortlist's bounds", () => {
         })),
       );
       const batch = encodeSequences(histories, vocabularies, 3);
+      const steps = histories.map((history) => eventSteps(history, vocabularies, 3));
       const outputs: HeadValues = {
         actions: new Float32Array(rows),
         churn: new Float32Array(rows),
@@ -346,11 +348,11 @@ describe("mergePredictions with the shortlist's bounds", () => {
         model,
         { ...outputs, exploreBounds: bounds },
         batch,
-        histories,
+        steps,
         10,
         shortlist,
       );
-      expect(bounded).toEqual(mergePredictions(model, outputs, batch, histories, 10, shortlist));
+      expect(bounded).toEqual(mergePredictions(model, outputs, batch, steps, 10, shortlist));
     } finally {
       tf.dispose(query);
       shortlist.dispose();

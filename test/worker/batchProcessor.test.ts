@@ -4,6 +4,7 @@ import type { MicroBatch } from '../../src/consumers/passQueue.js';
 import { ActionVocabulary } from '../../src/events/actionVocabulary.js';
 import { createDecoder } from '../../src/events/decoder.js';
 import type { UserEvent } from '../../src/events/event.js';
+import { eventSteps } from '../../src/features/historySteps.js';
 import { toWindowEntry } from '../../src/features/windowEntry.js';
 import type { DecideFn, PendingUser, SourcedEvent, StateOutcome } from '../../src/features/windowStore.js';
 import { createMetrics } from '../../src/metrics/metrics.js';
@@ -45,6 +46,8 @@ function memoryWindows(size: number) {
           event,
           placed: false,
           history: (limit) => window.slice(-limit).map(toWindowEntry),
+          steps: (limit, vocabularies) =>
+            eventSteps(window.slice(-limit).map(toWindowEntry), vocabularies, limit),
         });
         outcomes.push({ status: 'applied', outcome: Buffer.alloc(0), placed: false });
       }
