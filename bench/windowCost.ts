@@ -17,15 +17,22 @@ import { fullWindowStream } from './e2e/streams.js';
  * benchmark could not say which line of a function its time went to.
  */
 const fromBuild = <Module>(path: string): Promise<Module> => import(`../dist/${path}`);
-const [{ loadConfig }, { ActionVocabulary }, { createDecoder }, { fnv1a }, { WindowStore, windowOptions }] =
-  await Promise.all([
-    fromBuild<typeof import('../src/config.js')>('config.js'),
-    fromBuild<typeof import('../src/events/actionVocabulary.js')>('events/actionVocabulary.js'),
-    fromBuild<typeof import('../src/events/decoder.js')>('events/decoder.js'),
-    fromBuild<typeof import('../src/features/idVocabulary.js')>('features/idVocabulary.js'),
-    fromBuild<typeof import('../src/features/windowStore.js')>('features/windowStore.js'),
-  ]);
-const [{ createMetrics }, { initBackend }, { processBatch }, { loadCheckedModel }] = await Promise.all([
+const [
+  { loadConfig },
+  { ActionVocabulary },
+  { createDecoder },
+  { fnv1a },
+  { WindowStore, windowOptions },
+  { createMetrics },
+  { initBackend },
+  { processBatch },
+  { loadCheckedModel },
+] = await Promise.all([
+  fromBuild<typeof import('../src/config.js')>('config.js'),
+  fromBuild<typeof import('../src/events/actionVocabulary.js')>('events/actionVocabulary.js'),
+  fromBuild<typeof import('../src/events/decoder.js')>('events/decoder.js'),
+  fromBuild<typeof import('../src/features/idVocabulary.js')>('features/idVocabulary.js'),
+  fromBuild<typeof import('../src/features/windowStore.js')>('features/windowStore.js'),
   fromBuild<typeof import('../src/metrics/metrics.js')>('metrics/metrics.js'),
   fromBuild<typeof import('../src/model/backend.js')>('model/backend.js'),
   fromBuild<typeof import('../src/worker/batchProcessor.js')>('worker/batchProcessor.js'),

@@ -170,12 +170,6 @@ export class ByteReader {
   }
 }
 
-/** The id that `writeId` wrote at `position`; `numeric` is what the writer recorded. */
-export function readId(buffer: Buffer, position: number, numeric: boolean): string {
-  if (numeric) return String(buffer.readUInt32BE(position));
-  return new ByteReader(buffer, position).id(false);
-}
-
 /** The bytes `writeId` takes for `id`; `numeric` is isNumericId(id), which the caller records. */
 export function idByteLength(id: string, numeric: boolean): number {
   if (numeric) return 4;

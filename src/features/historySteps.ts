@@ -1,5 +1,5 @@
 import type { ActionVocabulary } from '../events/actionVocabulary.js';
-import { isNumericId, readId } from '../events/binaryIds.js';
+import { ByteReader, isNumericId } from '../events/binaryIds.js';
 import type { FeatureVocabularies, SequenceEvent } from './sequenceEncoding.js';
 
 /**
@@ -51,7 +51,7 @@ export class HistoryColumns {
     let id = this.ids[step];
     if (id === undefined) {
       const at = this.idAt[step] as number;
-      id = readId(this.bytes as Buffer, at >>> 1, (at & 1) === 1);
+      id = new ByteReader(this.bytes as Buffer, at >>> 1).id((at & 1) === 1);
       this.ids[step] = id;
     }
     return id;

@@ -107,7 +107,12 @@ export class IdVocabulary {
   indexOf(value: string): number {
     const hash = fnv1a(value);
     const index = this.slots[this.slotOf(value, hash)] as number;
-    return index !== 0 ? index : 1 + this.frequent.length + (hash % this.buckets);
+    return index !== 0 ? index : this.bucketOf(hash);
+  }
+
+  /** The hashed index of a value that is not frequent. */
+  private bucketOf(hash: number): number {
+    return 1 + this.frequent.length + (hash % this.buckets);
   }
 
   /**
@@ -126,7 +131,7 @@ export class IdVocabulary {
     hash >>>= 0;
     for (let slot = hash & this.slotMask; ; slot = (slot + 1) & this.slotMask) {
       const index = this.slots[slot] as number;
-      if (index === 0) return 1 + this.frequent.length + (hash % this.buckets);
+      if (index === 0) return this.bucketOf(hash);
       if (sameAscii(this.frequent[index - 1] as string, bytes, start, length)) return index;
     }
   }
